@@ -1,0 +1,152 @@
+"""Typed settings of the simulator: environments, their App Connectors and tokens, data size, faults.
+
+Everything the simulator can be told lives here, so the command line, the in-process starter, the
+admin endpoint and the tests all speak the same language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from afas.catalog import CHANGED_ENTRY_DATES, REQUIRED_CONNECTOR_IDS, SUBJECT_CONNECTOR
+
+#: AFAS's 2026 docs: existing classic tokens expire on this day.
+CLASSIC_TOKEN_EXPIRY = dt.datetime(2027, 5, 1, 0, 0, 0)
+
+#: What a fully set-up App Connector of the seed has ticked, plus the change feed.
+ALL_TICKED: frozenset[str] = frozenset(REQUIRED_CONNECTOR_IDS) | {SUBJECT_CONNECTOR, CHANGED_ENTRY_DATES.id}
+
+#: The simulator's default "now": Amsterdam local time, fixed so runs are reproducible.
+DEFAULT_NOW = dt.datetime(2026, 11, 16, 9, 0, 0)
+
+
+@dataclass
+class TokenSpec:
+    """A user token of the App Connector ("Gebruikerstokens").
+
+    Attributes:
+        data: the 64 hexadecimal characters inside `<data>…</data>`.
+        user: the AFAS user the token belongs to.
+        state: "valid", "expired" or "blocked" (expired and blocked answer a bare 401).
+        expires: when the token stops working (Amsterdam local); reported in metainfo `tokenExpiry`.
+    """
+
+    data: str
+    user: str = "API_VISIONPLANNER"
+    state: str = "valid"
+    expires: dt.datetime | None = CLASSIC_TOKEN_EXPIRY
+
+
+@dataclass
+class OAuthClientSpec:
+    """An OAuth client registered for the App Connector (client-credentials grant).
+
+    Attributes:
+        client_id: public id.
+        client_secret: the secret the client posts to `/oauth/token`.
+        expires_in: lifetime of issued access tokens in seconds (AFAS: 3600).
+    """
+
+    client_id: str
+    client_secret: str
+    expires_in: int = 3600
+
+
+@dataclass
+class LedgerSpec:
+    """How much data an environment holds and what shape it has.
+
+    Attributes:
+        administrations: number of administrations (AFAS UnitIds 1..n).
+        first_year: first fiscal year with data; years run up to the simulator's "now".
+        lines_per_period: about this many transaction lines per administration and period.
+        big_slices: exact line counts for chosen slices, `{(unit_id, year, period): lines}`, for
+            large-volume tests and benchmarks (e.g. 1,000,000 lines in one period).
+        four_weekly_units: administrations with 13 periods a year.
+        opening_balance_units: administrations that book opening balances in period 0.
+    """
+
+    administrations: int = 3
+    first_year: int = 2025
+    lines_per_period: int = 60
+    big_slices: dict[tuple[int, int, int], int] = field(default_factory=dict)
+    four_weekly_units: frozenset[int] = frozenset()
+    opening_balance_units: frozenset[int] = frozenset({1})
+
+
+@dataclass
+class EnvironmentSpec:
+    """One AFAS Online environment ("omgeving") with one App Connector.
+
+    Attributes:
+        member: the member number, the digits of the environment code (`O12345AA` → "12345").
+        code: the environment code as AFAS shows it in the top bar.
+        app_name: the App Connector's description.
+        tokens: the user tokens of the App Connector.
+        oauth_clients: OAuth clients of the App Connector.
+        ticked: the GetConnectors (and `AppConnectorSubject`) ticked in the App Connector.
+        blocked_connectors: GetConnectors blocked by AFAS's fair-use policy.
+        app_connector_blocked: the App Connector itself is blocked (every call answers 401).
+        allowed_ips: when set, calls from other addresses answer 403 (IP restriction).
+        ledger: the data.
+    """
+
+    member: str = "12345"
+    code: str = "O12345AA"
+    app_name: str = "Visionplanner Connector"
+    tokens: list[TokenSpec] = field(default_factory=list)
+    oauth_clients: list[OAuthClientSpec] = field(default_factory=list)
+    ticked: frozenset[str] = ALL_TICKED
+    blocked_connectors: frozenset[str] = frozenset()
+    app_connector_blocked: bool = False
+    allowed_ips: frozenset[str] | None = None
+    ledger: LedgerSpec = field(default_factory=LedgerSpec)
+
+
+@dataclass
+class Realism:
+    """Knobs that make the simulator behave like a loaded AFAS Online.
+
+    Attributes:
+        latency_per_request_s: added to every call.
+        latency_per_row_s: added per row returned.
+        deep_skip_penalty_s: added per 100,000 rows of `skip` beyond the first 100,000.
+        max_in_flight: more simultaneous calls than this per environment fail with a 500.
+        cell_budget: a page with more rows × columns than this answers 500 "Out of memory".
+        server_timeout_s: a call that would take longer answers 500 with AFAS's time-out text.
+        transient_error_rate: share of calls answering a transient 500 (seeded).
+        reset_rate: share of calls whose connection is reset without an answer (seeded).
+        maintenance_until: while "now" (wall clock) is before this, every call answers 503.
+        maintenance_retry_after_s: the `retry_after` a 503 carries.
+        profit6_decimals: write decimals the Profit 6 way (`-.5`).
+    """
+
+    latency_per_request_s: float = 0.0
+    latency_per_row_s: float = 0.0
+    deep_skip_penalty_s: float = 0.0
+    max_in_flight: int = 8
+    cell_budget: int = 2_000_000
+    server_timeout_s: float = 900.0
+    transient_error_rate: float = 0.0
+    reset_rate: float = 0.0
+    maintenance_until: float | None = None
+    maintenance_retry_after_s: int = 7200
+    profit6_decimals: bool = False
+
+
+@dataclass
+class SimulatorConfig:
+    """Everything a simulator instance serves.
+
+    Attributes:
+        seed: the random seed; the same seed gives the same data, byte for byte.
+        environments: the AFAS environments served side by side.
+        realism: latency and fault knobs.
+        now: the simulator's clock (Amsterdam local); scenarios move it forward.
+    """
+
+    seed: int = 20261116
+    environments: list[EnvironmentSpec] = field(default_factory=list)
+    realism: Realism = field(default_factory=Realism)
+    now: dt.datetime = DEFAULT_NOW
