@@ -1,0 +1,285 @@
+"""The AFAS Online client: metainfo, typed rows of a slice, documents.
+
+>>> from afas import AfasClient, Connection                              # doctest: +SKIP
+>>> with AfasClient(Connection.from_token("O12345AA", token_xml)) as afas: # doctest: +SKIP
+...     rows = afas.fetch("Visionplanner_transactions", administration=1, year=2025, period=3)
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import httpx
+import orjson
+import polars as pl
+
+from afas import catalog
+from afas.catalog import Connector, Kind
+from afas.connection import Connection
+from afas.errors import AuthenticationError, ConnectorNotAuthorizedError, NotFoundError, ResponseFormatError
+from afas.filters import Condition, Filter, Op, render_query
+from afas.frames import FrameSchema
+from afas.metainfo import AppInfo, ConnectorInfo, parse_app_info, parse_connector_info
+from afas.paging import SlicePager, fixed_fields
+from afas.settings import ClientSettings
+from afas.transport import Target, Transport
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """Rows of one slice with what it cost.
+
+    Attributes:
+        frame: typed rows; columns are AFAS field ids as metainfo lists them.
+        requests: AFAS calls made (retries included).
+        pages: pages read.
+        seconds: wall time.
+    """
+
+    frame: pl.DataFrame
+    requests: int
+    pages: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file attached to a dossier item."""
+
+    filename: str
+    mimetype: str
+    data: bytes
+
+
+class AfasClient:
+    """Talks to one AFAS environment.
+
+    Args:
+        connection: the environment and credentials.
+        settings: wire behaviour (in-flight cap, page size, retries).
+        http_transport: replaces the network in tests.
+        sleep: replaces `time.sleep` in tests.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        settings: ClientSettings | None = None,
+        *,
+        http_transport: httpx.BaseTransport | None = None,
+        sleep=time.sleep,
+    ):
+        self.connection = connection
+        self.settings = settings or ClientSettings()
+        self.transport = Transport(connection, self.settings, http_transport=http_transport, sleep=sleep)
+        self._pool = ThreadPoolExecutor(max_workers=self.settings.max_in_flight, thread_name_prefix="afas-page")
+        self._info_lock = threading.Lock()
+        self._app_info: AppInfo | None = None
+        self._connector_info: dict[str, ConnectorInfo] = {}
+
+    def __enter__(self) -> "AfasClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self.transport.close()
+
+    @property
+    def requests(self) -> int:
+        """AFAS calls made by this client so far (every attempt counts)."""
+        return self.transport.stats.requests
+
+    # -- metainfo -----------------------------------------------------------------------------
+
+    def profit_version(self) -> str:
+        """AFAS Profit's version: the cheapest call that proves the token works."""
+        doc = _json(self.transport.get("profitversion"), "profitversion")
+        return str(doc.get("version", "")) if isinstance(doc, dict) else ""
+
+    def app_info(self, *, refresh: bool = False) -> AppInfo:
+        """What the App Connector allows this token (cached)."""
+        with self._info_lock:
+            if self._app_info is None or refresh:
+                self._app_info = parse_app_info(_json(self.transport.get("metainfo"), "metainfo"))
+            return self._app_info
+
+    def connector_info(self, connector_id: str) -> ConnectorInfo:
+        """The live field list of a GetConnector (cached)."""
+        with self._info_lock:
+            cached = self._connector_info.get(connector_id)
+        if cached is not None:
+            return cached
+        body = self._connector_call(f"metainfo/get/{connector_id}", None, connector_id)
+        info = parse_connector_info(connector_id, _json(body, f"metainfo/get/{connector_id}"))
+        with self._info_lock:
+            self._connector_info[connector_id] = info
+        return info
+
+    # -- rows ---------------------------------------------------------------------------------
+
+    def schema(self, connector_id: str) -> FrameSchema:
+        """How this connector's rows are typed: live fields, catalog kinds where known."""
+        return FrameSchema.from_metainfo(self.connector_info(connector_id), _catalog_entry(connector_id))
+
+    def page(
+        self,
+        connector_id: str,
+        *,
+        filter: Filter | None = None,
+        order: tuple[str, ...] | None = None,
+        skip: int = 0,
+        take: int | None = None,
+        schema: FrameSchema | None = None,
+    ) -> pl.DataFrame:
+        """One page of rows, typed. `order` defaults to the catalog's sort key."""
+        schema = schema or self.schema(connector_id)
+        order = order if order is not None else _default_order(connector_id)
+        take = take or self.page_size(len(schema.columns))
+        params = render_query(filter, order=order, skip=skip, take=take)
+        return schema.parse_page(self._connector_call(f"connectors/{connector_id}", params, connector_id))
+
+    def page_size(self, n_fields: int) -> int:
+        """Rows per page from the cells rule: `cells_per_page // fields`, at least 1."""
+        return max(1, self.settings.cells_per_page // max(1, n_fields))
+
+    def fetch(
+        self,
+        connector_id: str,
+        *,
+        administration: int | None = None,
+        year: int | None = None,
+        period: int | None = None,
+        filter: Filter | None = None,
+        order: tuple[str, ...] | None = None,
+    ) -> FetchResult:
+        """Every row of one slice, typed, read in ordered pages.
+
+        Args:
+            connector_id: a GetConnector id; catalog connectors know their key and slice fields.
+            administration: UnitId (AdminId for the administrations connector).
+            year: fiscal year (connectors sliced by period only).
+            period: period 0..13 (connectors sliced by period only).
+            filter: further conditions, AND-ed with the slice.
+            order: sort fields; defaults to the catalog key. Must identify rows uniquely.
+        """
+        started = time.perf_counter()
+        requests_before = self.requests
+        entry = _catalog_entry(connector_id)
+        schema = self.schema(connector_id)
+        order = order if order is not None else _default_order(connector_id)
+        base = slice_filter(connector_id, administration=administration, year=year, period=period)
+        if filter is not None:
+            base = filter if base is None else base.and_(filter)
+        take = self.page_size(len(schema.columns))
+
+        def fetch_page(f: Filter | None, skip: int, size: int) -> pl.DataFrame:
+            params = render_query(f, order=order, skip=skip, take=size)
+            return schema.parse_page(self._connector_call(f"connectors/{connector_id}", params, connector_id))
+
+        pager = SlicePager(
+            fetch_page,
+            base,
+            take=take,
+            max_skip=self.settings.max_skip,
+            resume_field=_resume_field(entry, order, base),
+            pool=self._pool,
+            parallel=self.settings.max_in_flight,
+        )
+        result = pager.run()
+        frame = result.frame if result.frame.width else schema.empty()
+        return FetchResult(frame, self.requests - requests_before, result.pages, time.perf_counter() - started)
+
+    # -- documents ----------------------------------------------------------------------------
+
+    def document(self, subject_id: int, file_id: str) -> Document:
+        """A dossier item's attachment through the subject connector (`AppConnectorSubject`)."""
+        try:
+            body = self._connector_call(f"subjectconnector/{subject_id}/{file_id}", None, catalog.SUBJECT_CONNECTOR)
+        except NotFoundError:
+            raise NotFoundError(
+                f"AFAS has no file {file_id} on dossier item {subject_id}, or the token's user may not see it.",
+                status_code=404,
+            ) from None
+        doc = _json(body, "subjectconnector")
+        try:
+            return Document(str(doc["filename"]), str(doc.get("mimetype") or ""), base64.b64decode(doc["filedata"]))
+        except (KeyError, TypeError, ValueError):
+            raise ResponseFormatError("The subject connector answered without filename and filedata.") from None
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _connector_call(self, path: str, params: list[tuple[str, str]] | None, connector_id: str) -> bytes:
+        try:
+            return self.transport.get(path, params, target=Target(connector_id))
+        except AuthenticationError:
+            # AFAS answers 401 both for a rejected token and for a connector that is not ticked. If the
+            # token still opens /metainfo, the connector is the problem.
+            try:
+                self.app_info(refresh=True)
+            except AuthenticationError:
+                raise
+            raise ConnectorNotAuthorizedError(connector_id) from None
+
+
+def slice_filter(
+    connector_id: str, *, administration: int | None = None, year: int | None = None, period: int | None = None
+) -> Filter | None:
+    """The filter selecting one slice of a connector (administration, and year/period where sliced)."""
+    entry = _catalog_entry(connector_id)
+    conditions = []
+    if administration is not None:
+        admin_field = catalog.ADMIN_ID if entry is catalog.ADMINISTRATIONS else catalog.UNIT_ID
+        conditions.append(Condition(admin_field, Op.EQ, administration))
+    if year is not None:
+        conditions.append(Condition(catalog.YEAR, Op.EQ, year))
+    if period is not None:
+        conditions.append(Condition(catalog.PERIOD, Op.EQ, period))
+    return Filter.where(*conditions) if conditions else None
+
+
+def _catalog_entry(connector_id: str) -> Connector | None:
+    try:
+        return catalog.connector(connector_id)
+    except KeyError:
+        return None
+
+
+def _default_order(connector_id: str) -> tuple[str, ...]:
+    entry = _catalog_entry(connector_id)
+    if entry is None:
+        raise ValueError(
+            f"{connector_id!r} is not in the catalog: pass `order` with fields that identify a row uniquely, "
+            "or AFAS pages may repeat and skip rows."
+        )
+    return entry.sort_fields
+
+
+def _resume_field(entry: Connector | None, order: tuple[str, ...], base: Filter | None) -> str | None:
+    """The first sort field not pinned by the slice, if it is an ascending integer field."""
+    if entry is None:
+        return None
+    pinned = fixed_fields(base)
+    for field_id in order:
+        if field_id.lstrip("-") in pinned:
+            continue
+        if field_id.startswith("-"):
+            return None
+        try:
+            return field_id if entry.field(field_id).kind is Kind.INT else None
+        except KeyError:
+            return None
+    return None
+
+
+def _json(body: bytes, what: str) -> object:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise ResponseFormatError(f"AFAS answered {what} with something that is not JSON.") from None

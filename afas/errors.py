@@ -1,0 +1,168 @@
+"""One exception hierarchy for everything that can go wrong talking to AFAS Online.
+
+Every message says what happened and what the user does about it, in the terms of the App Connector
+setup in AFAS Online (see `shared/reference/seed-afas-online-token.txt`). Messages never contain a
+token, a client secret or an Authorization header: they are built from our own words, the
+connector id and AFAS's own error text only.
+"""
+
+from __future__ import annotations
+
+from afas.catalog import SUBJECT_CONNECTOR
+
+APP_CONNECTOR_STEPS = "AFAS Online → Beheer → App connector"
+
+
+class AfasError(Exception):
+    """Base of all errors raised by the `afas` package.
+
+    Attributes:
+        profit_log_reference: AFAS's reference for its support desk (32 hex), when AFAS gave one.
+        status_code: the HTTP status AFAS answered with, when there was an answer.
+    """
+
+    retryable = False
+
+    def __init__(self, message: str, *, status_code: int | None = None, profit_log_reference: str | None = None):
+        if profit_log_reference:
+            message = f"{message} (AFAS profitLogReference {profit_log_reference}, quote it to AFAS support)"
+        super().__init__(message)
+        self.status_code = status_code
+        self.profit_log_reference = profit_log_reference
+
+
+class ConfigurationError(AfasError):
+    """Our own settings are wrong (malformed token, environment code, base URL)."""
+
+
+class TokenFormatError(ConfigurationError):
+    """The token text is not one of the accepted forms."""
+
+
+class EnvironmentCodeError(ConfigurationError):
+    """The environment code ("omgevingscode") cannot be understood."""
+
+
+class AuthenticationError(AfasError):
+    """AFAS rejected the credentials (HTTP 401 on a call any valid token may make)."""
+
+    def __init__(self, *, status_code: int | None = 401, oauth: bool = False):
+        if oauth:
+            message = (
+                "AFAS rejected the OAuth client credentials or access token. Check the client id and secret "
+                f"of the App Connector ({APP_CONNECTOR_STEPS}) and that the secret has not expired "
+                "(AFAS client secrets are valid for 180 days by default)."
+            )
+        else:
+            message = (
+                "AFAS rejected the token (HTTP 401): it is wrong, expired or deleted, or the App Connector "
+                f"is blocked. In {APP_CONNECTOR_STEPS}: make sure the connector is not blocked (step 2), then "
+                "open 'Gebruikerstokens', click 'Nieuw' and create a new user token (step 3); copy it at once, "
+                "AFAS shows it only once (step 4). Store it with `afas-pipeline connect`."
+            )
+        super().__init__(message, status_code=status_code)
+
+
+class ConnectorNotAuthorizedError(AfasError):
+    """A GetConnector (or AppConnectorSubject) is not ticked in the App Connector (HTTP 401 with text)."""
+
+    def __init__(self, connector_id: str, *, status_code: int | None = 401):
+        if connector_id == SUBJECT_CONNECTOR:
+            how = (
+                f"In {APP_CONNECTOR_STEPS}, open the App Connector, go to the 'Connectoren' tab, click 'Nieuw' "
+                f"and tick '{SUBJECT_CONNECTOR}' (needed to download documents)."
+            )
+        else:
+            how = (
+                f"In {APP_CONNECTOR_STEPS}, open the App Connector, go to 'GetConnector', click 'Nieuw', tick "
+                f"'{connector_id}' and click 'Voltooien' (step 2). Also check in the autorisatietool that the "
+                "token's user may use connectors."
+            )
+        super().__init__(f"The App Connector does not allow '{connector_id}'. {how}", status_code=status_code)
+        self.connector_id = connector_id
+
+
+class IpRestrictedError(AfasError):
+    """HTTP 403: the App Connector only accepts calls from other IP addresses."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "AFAS refused the call (HTTP 403): the App Connector has an IP restriction that does not include "
+            f"this machine's address. Add this machine's public IP address to the App Connector in "
+            f"{APP_CONNECTOR_STEPS}, or run from an allowed address.",
+            status_code=403,
+        )
+
+
+class NotFoundError(AfasError):
+    """HTTP 404: wrong URL (environment code?), a query string that is too long, or a missing file."""
+
+
+class ConnectorBlockedError(AfasError):
+    """AFAS's fair-use policy blocked the GetConnector; an AFAS administrator must unblock it."""
+
+    def __init__(self, connector_id: str, afas_message: str, *, profit_log_reference: str | None = None):
+        super().__init__(
+            f"AFAS has blocked the GetConnector '{connector_id}' ({afas_message!r}). An AFAS administrator must "
+            "unblock the definition in AFAS Online before loads can continue; do not retry until then.",
+            status_code=500,
+            profit_log_reference=profit_log_reference,
+        )
+        self.connector_id = connector_id
+
+
+class UnknownFieldError(AfasError):
+    """A filter or sort named a field the connector does not have."""
+
+
+class ServerError(AfasError):
+    """AFAS answered HTTP 500. `retryable` tells whether trying again can help."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        profit_log_reference: str | None = None,
+        afas_message: str | None = None,
+    ):
+        super().__init__(message, status_code=500, profit_log_reference=profit_log_reference)
+        self.retryable = retryable
+        self.afas_message = afas_message
+
+
+class OutOfMemoryError(ServerError):
+    """AFAS ran out of memory building a page; ask for fewer rows per page."""
+
+
+class ServerTimeoutError(ServerError):
+    """AFAS stopped the query at its 900 s limit; the query should be sliced finer."""
+
+
+class MaintenanceError(AfasError):
+    """HTTP 503: AFAS Online is in maintenance; `retry_after` seconds come from the body."""
+
+    retryable = True
+
+    def __init__(self, retry_after: float | None, afas_message: str | None = None):
+        wait = f" AFAS asks to retry after {retry_after:.0f} s." if retry_after is not None else ""
+        super().__init__(
+            f"AFAS Online is in maintenance (HTTP 503).{wait} Loads resume by themselves once it is over.",
+            status_code=503,
+        )
+        self.retry_after = retry_after
+        self.afas_message = afas_message
+
+
+class TransportError(AfasError):
+    """No usable answer: connection refused or reset, time-out, broken response."""
+
+    retryable = True
+
+
+class ResponseFormatError(AfasError):
+    """AFAS answered 200 with something that is not the documented JSON."""
+
+
+class SchemaMismatchError(AfasError):
+    """A connector lacks a field the catalog requires."""

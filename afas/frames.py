@@ -1,0 +1,177 @@
+"""Pages of AFAS rows → typed Polars frames.
+
+Money becomes Decimal, exactly: Polars' JSON reader is exact for amounts of up to 15 significant
+digits, so a page is parsed by Polars unless a number in it could exceed that (or is written in the
+Profit 6 `-.5` style), in which case Python's decimal parser reads that page instead. Dates and
+datetimes arrive as `YYYY-MM-DDTHH:MM:SSZ` where the `Z` is false: the time is Amsterdam local time.
+Dates become `Date`; datetimes become `Datetime("us", "Europe/Amsterdam")`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+import polars as pl
+
+from afas.catalog import Connector, Kind
+from afas.errors import ResponseFormatError
+from afas.metainfo import ConnectorInfo, kind_of
+
+AMSTERDAM = "Europe/Amsterdam"
+_MONEY_PRECISION = 38
+_EXACT_DIGITS = 15  # float64 round-trips any decimal of up to 15 significant digits
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one AFAS field is typed: field id, kind, and decimals for money."""
+
+    id: str
+    kind: Kind
+    decimals: int = 2
+
+    @property
+    def dtype(self) -> pl.DataType:
+        return {
+            Kind.INT: pl.Int64(),
+            Kind.TEXT: pl.String(),
+            Kind.MONEY: pl.Decimal(_MONEY_PRECISION, self.decimals),
+            Kind.DATE: pl.Date(),
+            Kind.DATETIME: pl.Datetime("us", AMSTERDAM),
+            Kind.BOOL: pl.Boolean(),
+            Kind.BLOB: pl.String(),
+        }[self.kind]
+
+    @property
+    def wire_dtype(self) -> pl.DataType:
+        """The type Polars' JSON reader produces before dates are parsed."""
+        return pl.String() if self.kind in (Kind.DATE, Kind.DATETIME) else self.dtype
+
+
+class FrameSchema:
+    """The typed shape of a connector's rows, from live metainfo (catalog kinds where known)."""
+
+    def __init__(self, columns: list[Column]):
+        self.columns = columns
+        self._wire = pl.Struct({c.id: c.wire_dtype for c in columns})
+        self._page_schema = {"skip": pl.Int64(), "take": pl.Int64(), "rows": pl.List(self._wire)}
+        money_scales = [c.decimals for c in columns if c.kind is Kind.MONEY]
+        scale = max(money_scales, default=0)
+        # A number that may not survive Polars' float64 route: too many integer digits, more
+        # decimals than any money field has, or an exponent. Matching inside a string only costs
+        # a slower (still exact) parse of that page.
+        int_digits = max(_EXACT_DIGITS - scale + 1, 1)
+        self._risky = re.compile(
+            rb":\s*-?(?:\d{%d,}|\d*\.\d{%d,}|[\d.]+[eE])" % (int_digits, scale + 1)
+        )
+
+    @classmethod
+    def from_metainfo(cls, info: ConnectorInfo, catalog: Connector | None = None) -> "FrameSchema":
+        columns = []
+        for f in info.fields:
+            kind = kind_of(f, catalog)
+            decimals = 2
+            if kind is Kind.MONEY:
+                decimals = f.decimals if f.decimals is not None else _catalog_decimals(catalog, f.id)
+            columns.append(Column(f.id, kind, decimals))
+        return cls(columns)
+
+    @classmethod
+    def from_catalog(cls, catalog: Connector) -> "FrameSchema":
+        return cls([Column(f.id, f.kind, f.decimals) for f in catalog.fields])
+
+    @property
+    def field_ids(self) -> list[str]:
+        return [c.id for c in self.columns]
+
+    def empty(self) -> pl.DataFrame:
+        return pl.DataFrame(schema={c.id: c.dtype for c in self.columns})
+
+    def parse_page(self, body: bytes) -> pl.DataFrame:
+        """One GetConnector answer (`{"skip","take","rows":[…]}`) as a typed frame.
+
+        Raises:
+            ResponseFormatError: the body is not the documented JSON or a value has the wrong type.
+        """
+        if _PROFIT6_NUMBER.search(body):
+            body = _fix_profit6_numbers(body)
+        try:
+            if self._risky.search(body):
+                frame = self._parse_exact(body)
+            else:
+                page = pl.read_json(body, schema=self._page_schema)
+                if page.height != 1 or page["rows"].null_count():
+                    raise ValueError("the answer has no 'rows' list")
+                if page["rows"].list.len()[0] == 0:
+                    return self.empty()
+                frame = page.select(pl.col("rows").explode()).unnest("rows")
+            return self._finish(frame)
+        except (pl.exceptions.PolarsError, ValueError) as exc:
+            raise ResponseFormatError(f"AFAS answered rows that cannot be read: {_short(exc)}") from None
+
+    def _parse_exact(self, body: bytes) -> pl.DataFrame:
+        doc = json.loads(body, parse_float=Decimal)
+        rows = doc.get("rows") if isinstance(doc, dict) else None
+        if not isinstance(rows, list):
+            raise ValueError("no 'rows' list in the answer")
+        data = {c.id: [r.get(c.id) if isinstance(r, dict) else None for r in rows] for c in self.columns}
+        return pl.DataFrame(data, schema={c.id: c.wire_dtype for c in self.columns}, strict=False)
+
+    def _finish(self, frame: pl.DataFrame) -> pl.DataFrame:
+        casts = []
+        for c in self.columns:
+            if c.kind is Kind.DATE:
+                casts.append(_afas_timestamp(c.id).dt.date().alias(c.id))
+            elif c.kind is Kind.DATETIME:
+                casts.append(_amsterdam(_afas_timestamp(c.id)).alias(c.id))
+        if casts:
+            frame = frame.with_columns(casts)
+        return frame.select([pl.col(c.id).cast(c.dtype) for c in self.columns])
+
+
+def _catalog_decimals(catalog: Connector | None, field_id: str) -> int:
+    if catalog is not None:
+        try:
+            return catalog.field(field_id).decimals
+        except KeyError:
+            pass
+    return 2
+
+
+def _afas_timestamp(column: str) -> pl.Expr:
+    """AFAS's `YYYY-MM-DDTHH:MM:SS[.fff]Z` (Z false) as a naive datetime; a bad value fails the page."""
+    return pl.col(column).str.strip_suffix("Z").str.to_datetime(
+        format="%Y-%m-%dT%H:%M:%S%.f", time_unit="us", strict=True
+    )
+
+
+def _amsterdam(naive: pl.Expr) -> pl.Expr:
+    """Attach Amsterdam time. In the autumn's doubled hour take the first (summer-time) instant; a
+    time in the spring's skipped hour cannot be on AFAS's clock, so it moves forward an hour rather
+    than be lost."""
+    placed = naive.dt.replace_time_zone(AMSTERDAM, ambiguous="earliest", non_existent="null")
+    shifted = (naive + pl.duration(hours=1)).dt.replace_time_zone(AMSTERDAM, ambiguous="earliest", non_existent="null")
+    return pl.when(naive.is_not_null() & placed.is_null()).then(shifted).otherwise(placed)
+
+
+# Profit 6 and older wrote decimals without a leading zero (`-.5`, `.25`): not valid JSON.
+_PROFIT6_NUMBER = re.compile(rb"[:\[,]\s*-?\.\d")
+# Match whole strings first so that text inside them is never touched.
+_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|([:\[,]\s*-?)\.(\d)')
+
+
+def _fix_profit6_numbers(body: bytes) -> bytes:
+    def repl(m: re.Match[bytes]) -> bytes:
+        if m.group(1) is None:
+            return m.group(0)
+        return m.group(1) + b"0." + m.group(2)
+
+    return _TOKEN.sub(repl, body)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:300]

@@ -1,0 +1,67 @@
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import orjson
+import polars as pl
+import pytest
+
+from afas.catalog import TRANSACTIONS
+from afas.errors import ResponseFormatError
+from afas.frames import FrameSchema
+
+AMS = ZoneInfo("Europe/Amsterdam")
+SCHEMA = FrameSchema.from_catalog(TRANSACTIONS)
+
+
+def page(rows):
+    return orjson.dumps({"skip": 0, "take": 100, "rows": rows})
+
+
+def test_types_money_dates_and_amsterdam_times():
+    frame = SCHEMA.parse_page(page([{
+        "UnitId": 1, "EntryNo": 7, "SeqNo": 1, "AmtDebit": 1234.57, "AmtCredit": 0,
+        "EntryDate": "2025-07-01T00:00:00Z", "Modified": "2025-07-01T14:03:09Z", "Description": "Huur",
+    }]))
+    row = frame.row(0, named=True)
+    assert frame.schema["AmtDebit"] == pl.Decimal(38, 2)
+    assert row["AmtDebit"] == Decimal("1234.57")
+    assert row["EntryDate"] == dt.date(2025, 7, 1)
+    # The Z is false: 14:03:09 is Amsterdam summer time, i.e. 12:03:09 UTC.
+    assert row["Modified"] == dt.datetime(2025, 7, 1, 14, 3, 9, tzinfo=AMS)
+    assert row["Modified"].astimezone(dt.timezone.utc).hour == 12
+    assert row["VatAmt"] is None and row["InvoiceId"] is None
+
+
+def test_large_amounts_stay_exact():
+    body = b'{"skip":0,"take":100,"rows":[{"UnitId":1,"AmtDebit":99999999999999999.99,"AmtCredit":0.1}]}'
+    row = SCHEMA.parse_page(body).row(0, named=True)
+    assert row["AmtDebit"] == Decimal("99999999999999999.99")
+    assert row["AmtCredit"] == Decimal("0.10")
+
+
+def test_profit6_decimals_and_strings_untouched():
+    body = b'{"skip":0,"take":100,"rows":[{"UnitId":1,"AmtDebit":-.5,"AmtCredit":.25,"Description":"a, .5 ;-.5"}]}'
+    row = SCHEMA.parse_page(body).row(0, named=True)
+    assert (row["AmtDebit"], row["AmtCredit"], row["Description"]) == (Decimal("-0.50"), Decimal("0.25"), "a, .5 ;-.5")
+
+
+def test_empty_page_is_empty_typed_frame():
+    frame = SCHEMA.parse_page(page([]))
+    assert frame.height == 0 and frame.schema == SCHEMA.empty().schema
+
+
+@pytest.mark.parametrize("body", [b"<html>", b'{"skip":0}', page([{"UnitId": 1, "EntryDate": "gisteren"}])])
+def test_broken_answers_raise_format_error(body):
+    with pytest.raises(ResponseFormatError):
+        SCHEMA.parse_page(body)
+
+
+def test_many_amounts_exact_on_fast_path():
+    import random
+
+    rnd = random.Random(3)
+    values = [Decimal(rnd.randint(-10**14, 10**14)) / 100 for _ in range(5000)]
+    body = b'{"skip":0,"take":5000,"rows":[' + b",".join(
+        b'{"UnitId":1,"AmtDebit":%s}' % str(v).encode() for v in values) + b"]}"
+    assert SCHEMA.parse_page(body)["AmtDebit"].to_list() == values
