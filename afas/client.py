@@ -26,7 +26,7 @@ from afas.frames import FrameSchema
 from afas.metainfo import AppInfo, ConnectorInfo, parse_app_info, parse_connector_info
 from afas.paging import SlicePager, fixed_fields
 from afas.settings import ClientSettings
-from afas.transport import Target, Transport
+from afas.transport import CallStats, Target, Transport
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ class AfasClient:
             order: sort fields; defaults to the catalog key. Must identify rows uniquely.
         """
         started = time.perf_counter()
-        requests_before = self.requests
+        tally = CallStats()
         entry = _catalog_entry(connector_id)
         schema = self.schema(connector_id)
         order = order if order is not None else _default_order(connector_id)
@@ -181,7 +181,7 @@ class AfasClient:
 
         def fetch_page(f: Filter | None, skip: int, size: int) -> pl.DataFrame:
             params = render_query(f, order=order, skip=skip, take=size)
-            return schema.parse_page(self._connector_call(f"connectors/{connector_id}", params, connector_id))
+            return schema.parse_page(self._connector_call(f"connectors/{connector_id}", params, connector_id, tally))
 
         pager = SlicePager(
             fetch_page,
@@ -194,7 +194,7 @@ class AfasClient:
         )
         result = pager.run()
         frame = result.frame if result.frame.width else schema.empty()
-        return FetchResult(frame, self.requests - requests_before, result.pages, time.perf_counter() - started)
+        return FetchResult(frame, tally.requests, result.pages, time.perf_counter() - started)
 
     # -- documents ----------------------------------------------------------------------------
 
@@ -215,9 +215,11 @@ class AfasClient:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _connector_call(self, path: str, params: list[tuple[str, str]] | None, connector_id: str) -> bytes:
+    def _connector_call(
+        self, path: str, params: list[tuple[str, str]] | None, connector_id: str, tally: CallStats | None = None
+    ) -> bytes:
         try:
-            return self.transport.get(path, params, target=Target(connector_id))
+            return self.transport.get(path, params, target=Target(connector_id), tally=tally)
         except AuthenticationError:
             # AFAS answers 401 both for a rejected token and for a connector that is not ticked. If the
             # token still opens /metainfo, the connector is the problem.

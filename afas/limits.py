@@ -15,8 +15,8 @@ from collections.abc import Iterator
 class InFlightLimiter:
     """A counting gate with an observable high-water mark.
 
-    The capacity only ever goes down: when two parts of the process configure different caps for the
-    same environment, the stricter one holds for both.
+    One limiter serves every client of an environment; when a client is created with another cap, the
+    newest setting holds for all of them (never more than AFAS's hard maximum of 8).
     """
 
     def __init__(self, capacity: int):
@@ -33,9 +33,14 @@ class InFlightLimiter:
     def max_observed(self) -> int:
         return self._max_observed
 
-    def restrict(self, capacity: int) -> None:
+    def set_capacity(self, capacity: int) -> None:
         with self._cond:
-            self._capacity = min(self._capacity, capacity)
+            self._capacity = capacity
+            self._cond.notify_all()
+
+    def reset_observed(self) -> None:
+        with self._cond:
+            self._max_observed = self._in_flight
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[None]:
@@ -64,5 +69,5 @@ def limiter_for(environment_key: str, capacity: int) -> InFlightLimiter:
         if limiter is None:
             limiter = _registry[environment_key] = InFlightLimiter(capacity)
         else:
-            limiter.restrict(capacity)
+            limiter.set_capacity(capacity)
         return limiter

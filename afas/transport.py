@@ -100,8 +100,19 @@ class Transport:
     def close(self) -> None:
         self.http.close()
 
-    def get(self, path: str, params: list[tuple[str, str]] | None = None, *, target: Target = Target()) -> bytes:
+    def get(
+        self,
+        path: str,
+        params: list[tuple[str, str]] | None = None,
+        *,
+        target: Target = Target(),
+        tally: CallStats | None = None,
+    ) -> bytes:
         """GET `{base_url}/{path}` and return the body of a 200 answer, retrying what can be retried.
+
+        Args:
+            tally: also counts this call's attempts and waits there (per-slice metadata when several
+                slices share the transport).
 
         Raises:
             AfasError: a subclass naming what went wrong and what to do.
@@ -112,7 +123,7 @@ class Transport:
         refreshed_auth = False
         while True:
             try:
-                return self._attempt(url, params, target)
+                return self._attempt(url, params, target, tally)
             except AuthenticationError:
                 # An OAuth access token may have been revoked early: fetch a new one once.
                 if self.connection.auth.oauth and not refreshed_auth:
@@ -126,7 +137,7 @@ class Transport:
                     raise
                 maintenance_waits += 1
                 log.warning("AFAS is in maintenance (503); waiting %.0f s as it asks (retry_after)", wait)
-                self._wait(wait)
+                self._wait(wait, tally)
             except AfasError as exc:
                 if not exc.retryable or transient_attempts >= self.settings.retries:
                     raise
@@ -136,7 +147,7 @@ class Transport:
                     "AFAS call to %s failed (%s); retry %d of %d in %.1f s",
                     path.split("?")[0], _reason(exc), transient_attempts, self.settings.retries, wait,
                 )
-                self._wait(wait)
+                self._wait(wait, tally)
 
     def _backoff(self, attempt: int, exc: AfasError) -> float:
         if isinstance(exc, (ServerTimeoutError,)) or getattr(exc, "timed_out", False):
@@ -144,16 +155,21 @@ class Transport:
         cap = min(self.settings.backoff_max_s, self.settings.backoff_base_s * 2 ** (attempt - 1))
         return self._random.uniform(cap / 2, cap)
 
-    def _wait(self, seconds: float) -> None:
+    def _wait(self, seconds: float, tally: CallStats | None) -> None:
         with self._stats_lock:
-            self.stats.retries += 1
-            self.stats.waited_s += seconds
+            for stats in (self.stats, tally) if tally is not None else (self.stats,):
+                stats.retries += 1
+                stats.waited_s += seconds
         self._sleep(seconds)
 
-    def _attempt(self, url: str, params: list[tuple[str, str]] | None, target: Target) -> bytes:
+    def _attempt(
+        self, url: str, params: list[tuple[str, str]] | None, target: Target, tally: CallStats | None
+    ) -> bytes:
         with self.limiter.slot():
             with self._stats_lock:
                 self.stats.requests += 1
+                if tally is not None:
+                    tally.requests += 1
             headers = {"Authorization": self.connection.auth.authorization_header(self.http)}
             try:
                 response = self.http.get(url, params=params, headers=headers)

@@ -1,0 +1,210 @@
+"""The connection check: is this environment set up the way the seed's steps describe?
+
+Each finding is a `Check` with a status and, when something is wrong, the setup step that fixes it.
+Rendering is left to the caller (the command line prints it; tests read it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+
+from afas import catalog
+from afas.client import AfasClient
+from afas.errors import (
+    AfasError,
+    AuthenticationError,
+    ConnectorNotAuthorizedError,
+    NotFoundError,
+)
+from afas.metainfo import AppInfo, compare
+
+#: AFAS's 2026 docs: existing classic tokens expire on this day, classic App Connectors stop after the next.
+CLASSIC_TOKENS_EXPIRE = dt.date(2027, 5, 1)
+CLASSIC_CONNECTORS_STOP = dt.date(2027, 8, 31)
+_WARN_DAYS = 60
+
+
+class Status(enum.Enum):
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "fail"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One finding: what was checked, the verdict, details, and the fix when it is not ok."""
+
+    name: str
+    status: Status
+    detail: str = ""
+    fix: str = ""
+
+
+@dataclass
+class Report:
+    """All findings for one environment."""
+
+    environment: str
+    checks: list[Check] = field(default_factory=list)
+    administrations: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status is not Status.FAIL for c in self.checks)
+
+    def add(self, name: str, status: Status, detail: str = "", fix: str = "") -> None:
+        self.checks.append(Check(name, status, detail, fix))
+
+
+_TICK_STEP = (
+    "AFAS Online → Beheer → App connector → open the App Connector → 'GetConnector' → 'Nieuw' → tick {names} "
+    "→ 'Voltooien' (seed step 2)."
+)
+_SUBJECT_STEP = (
+    f"AFAS Online → Beheer → App connector → open the App Connector → 'Connectoren' → 'Nieuw' → tick "
+    f"'{catalog.SUBJECT_CONNECTOR}' (seed step 2, 'door kunnen zoomen naar documenten')."
+)
+
+
+def diagnose(client: AfasClient, *, today: dt.date | None = None) -> Report:
+    """Check token, ticked connectors, their fields, the administrations and token deadlines."""
+    today = today or dt.date.today()
+    report = Report(client.connection.name)
+    try:
+        version = client.profit_version()
+        info = client.app_info(refresh=True)
+    except AfasError as exc:
+        report.add("token accepted", Status.FAIL, str(exc))
+        return report
+    report.add("token accepted", Status.OK, f"AFAS Profit {version}; App Connector '{info.app_name or '?'}'")
+    _check_connectors(client, info, report)
+    _check_fields(client, info, report)
+    _check_administrations(client, info, report)
+    _check_deadlines(client, info, report, today)
+    return report
+
+
+def _check_connectors(client: AfasClient, info: AppInfo, report: Report) -> None:
+    missing = [c for c in catalog.REQUIRED_CONNECTOR_IDS if c not in info.get_connectors]
+    for connector_id in catalog.REQUIRED_CONNECTOR_IDS:
+        if connector_id in info.get_connectors:
+            report.add(f"GetConnector {connector_id}", Status.OK, "ticked")
+    if missing:
+        names = ", ".join(f"'{m}'" for m in missing)
+        report.add(
+            f"GetConnectors missing ({len(missing)})",
+            Status.FAIL,
+            f"not ticked in the App Connector: {names}",
+            _TICK_STEP.format(names=names),
+        )
+    optional = catalog.CHANGED_ENTRY_DATES.id
+    if optional in info.get_connectors:
+        report.add(f"GetConnector {optional}", Status.OK, "ticked (lets incremental loads see deletions)")
+    else:
+        report.add(
+            f"GetConnector {optional}",
+            Status.WARN,
+            "not ticked: incremental loads fall back to the Modified date and cannot see deletions directly",
+            _TICK_STEP.format(names=f"'{optional}'"),
+        )
+    if _subject_connector_ticked(client, info):
+        report.add(f"{catalog.SUBJECT_CONNECTOR}", Status.OK, "ticked: documents can be downloaded")
+    else:
+        report.add(
+            f"{catalog.SUBJECT_CONNECTOR}",
+            Status.FAIL,
+            "not ticked: documents of dossier items cannot be downloaded",
+            _SUBJECT_STEP,
+        )
+
+
+def _subject_connector_ticked(client: AfasClient, info: AppInfo) -> bool:
+    if catalog.SUBJECT_CONNECTOR in info.update_connectors or catalog.SUBJECT_CONNECTOR in info.get_connectors:
+        return True
+    # Not every AFAS version lists it in metainfo: ask for a file that cannot exist. A ticked
+    # subject connector answers 404 (no such file); an unticked one 401.
+    try:
+        client.document(0, "0" * 32)
+    except NotFoundError:
+        return True
+    except (ConnectorNotAuthorizedError, AuthenticationError):
+        return False
+    return True
+
+
+def _check_fields(client: AfasClient, info: AppInfo, report: Report) -> None:
+    for entry in catalog.CONNECTORS:
+        if entry.id not in info.get_connectors:
+            continue
+        try:
+            live = client.connector_info(entry.id)
+        except AfasError as exc:
+            report.add(f"fields of {entry.id}", Status.FAIL, str(exc))
+            continue
+        diff = compare(entry, live)
+        if diff.identical:
+            report.add(f"fields of {entry.id}", Status.OK, f"{len(live.fields)} fields as in the catalog")
+            continue
+        parts = []
+        if diff.missing_required:
+            parts.append("missing required: " + ", ".join(diff.missing_required))
+        if diff.type_changes:
+            parts.append("type changed: " + ", ".join(f"{f} {a}→{b}" for f, a, b in diff.type_changes))
+        if diff.missing_optional:
+            parts.append("missing (will load empty): " + ", ".join(diff.missing_optional))
+        if diff.extra:
+            parts.append("extra (kept as new columns): " + ", ".join(diff.extra))
+        report.add(
+            f"fields of {entry.id}",
+            Status.OK if diff.ok and not diff.missing_optional else (Status.WARN if diff.ok else Status.FAIL),
+            "; ".join(parts),
+            "" if diff.ok else "The connector definition in AFAS differs from the standard one: ask whoever "
+            "maintains it to restore the missing fields, or report the difference to this project.",
+        )
+
+
+def _check_administrations(client: AfasClient, info: AppInfo, report: Report) -> None:
+    entry = catalog.ADMINISTRATIONS
+    if entry.id not in info.get_connectors:
+        return
+    try:
+        rows = client.fetch(entry.id).frame
+    except AfasError as exc:
+        report.add("administrations", Status.FAIL, str(exc))
+        return
+    report.administrations = [(int(r[catalog.ADMIN_ID]), str(r.get("AdminNm") or "")) for r in rows.iter_rows(named=True)]
+    if report.administrations:
+        report.add("administrations", Status.OK, f"{len(report.administrations)} visible to this token")
+    else:
+        report.add(
+            "administrations",
+            Status.FAIL,
+            "the token sees no administrations",
+            "Give the token's user rights on the administrations in the autorisatietool (seed step 3).",
+        )
+
+
+def _check_deadlines(client: AfasClient, info: AppInfo, report: Report, today: dt.date) -> None:
+    expiry = info.token_expiry.date() if info.token_expiry else None
+    if client.connection.auth.oauth:
+        report.add("token type", Status.OK, "OAuth client credentials (AFAS's successor to classic tokens)")
+        return
+    if expiry is not None:
+        days = (expiry - today).days
+        if days < 0:
+            report.add("token expiry", Status.FAIL, f"expired on {expiry}", "Create a new user token (seed step 3).")
+        elif days <= _WARN_DAYS:
+            report.add("token expiry", Status.WARN, f"expires on {expiry} ({days} days)",
+                       "Create a new user token before then (seed step 3) and run `afas-pipeline connect`.")
+        else:
+            report.add("token expiry", Status.OK, f"expires on {expiry} ({days} days)")
+    stop_days = (CLASSIC_CONNECTORS_STOP - today).days
+    report.add(
+        "classic token deadline",
+        Status.WARN if stop_days <= 365 else Status.OK,
+        f"AFAS retires classic tokens: existing ones expire on {CLASSIC_TOKENS_EXPIRE}, classic App Connectors "
+        f"stop after {CLASSIC_CONNECTORS_STOP} ({stop_days} days from now)",
+        "Plan the switch to OAuth client credentials (`afas-pipeline connect --oauth`).",
+    )

@@ -1,0 +1,56 @@
+"""Shared fixtures: a simulator on a real loopback socket, and clients pointed at it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from afas.client import AfasClient
+from afas.connection import Connection
+from afas.settings import ClientSettings
+from afas_simulator import Simulator, default_config
+
+MEMBER = "12345"
+
+
+@pytest.fixture(scope="session")
+def simulator():
+    """The default two environments with small ledgers, served over loopback for the whole session."""
+    sim = Simulator(default_config(seed=4242, lines_per_period=40)).start()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def sim(simulator):
+    """The session simulator, with faults, realism knobs and request counters reset around each test."""
+    realism = dataclasses.replace(simulator.config.realism)
+    simulator.faults.clear()
+    simulator.stats.reset()
+    yield simulator
+    simulator.faults.clear()
+    for f in dataclasses.fields(realism):
+        setattr(simulator.config.realism, f.name, getattr(realism, f.name))
+    simulator.stats.reset()
+
+
+def connection_for(sim: Simulator, member: str = MEMBER, state: str = "valid") -> Connection:
+    env = sim.environment(member).spec
+    return Connection.from_token(env.code, sim.token_xml(member, state), base_url=sim.base_url(member))
+
+
+@pytest.fixture
+def make_client(sim):
+    """Clients that wait for real but briefly: back-off of 10-20 ms, pauses of 50 ms."""
+    made = []
+
+    def make(member: str = MEMBER, state: str = "valid", **settings) -> AfasClient:
+        defaults = dict(backoff_base_s=0.01, backoff_max_s=0.02, timeout_pause_s=0.05)
+        client = AfasClient(connection_for(sim, member, state), ClientSettings(**{**defaults, **settings}))
+        made.append(client)
+        return client
+
+    yield make
+    for c in made:
+        c.close()

@@ -1,0 +1,112 @@
+"""`afas-pipeline connect` and `doctor` against the simulator."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from afas import catalog
+from pipelines.cli import main
+from tests.conftest import MEMBER
+
+
+class Stdin(io.StringIO):
+    def isatty(self) -> bool:
+        return False
+
+
+def run(home, *args, stdin: str = "") -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(["--home", str(home), *args], stdin=Stdin(stdin), out=out)
+    return code, out.getvalue()
+
+
+def connect(sim, home, member=MEMBER, state="valid", name=None):
+    spec = sim.environment(member).spec
+    args = ["connect", spec.code, "--base-url", sim.base_url(member), "--token-stdin"]
+    if name:
+        args += ["--name", name]
+    return run(home, *args, stdin=sim.token_xml(member, state) + "\n")
+
+
+def test_connect_verifies_then_saves(sim, tmp_path):
+    code, out = connect(sim, tmp_path)
+    assert code == 0, out
+    assert "connected o12345" in out
+    code, out = run(tmp_path, "environments")
+    assert "o12345" in out and "O12345AA" in out
+
+
+def test_connect_with_bad_token_saves_nothing_and_hides_it(sim, tmp_path):
+    code, out = connect(sim, tmp_path, state="expired")
+    assert code == 2
+    assert "Gebruikerstokens" in out
+    assert sim.token(MEMBER, "expired").data not in out
+    assert not (tmp_path / "environments.json").exists()
+
+
+def test_connect_with_malformed_token(sim, tmp_path):
+    spec = sim.environment(MEMBER).spec
+    code, out = run(tmp_path, "connect", spec.code, "--base-url", sim.base_url(MEMBER), "--token-stdin",
+                    stdin="<token><data>geheim123</data></token>")
+    assert code == 2 and "malformed" in out and "geheim123" not in out
+
+
+def test_doctor_healthy_for_two_environments(sim, tmp_path):
+    connect(sim, tmp_path)
+    connect(sim, tmp_path, member="67890")
+    code, out = run(tmp_path, "doctor")
+    assert code == 0, out
+    assert out.count("healthy") == 2
+    for connector_id in catalog.REQUIRED_CONNECTOR_IDS:
+        assert f"GetConnector {connector_id}" in out
+    assert "administration 1:" in out
+    assert "2027-08-31" in out
+
+
+def test_doctor_names_exactly_the_missing_connectors(sim, tmp_path):
+    connect(sim, tmp_path)
+    env = sim.environment(MEMBER).spec
+    missing = {"Visionplanner_dossieritems", "Precal_Verbijzonderingscodes"}
+    saved = env.ticked
+    env.ticked = saved - missing
+    try:
+        code, out = run(tmp_path, "doctor")
+    finally:
+        env.ticked = saved
+    assert code == 1
+    line = next(l for l in out.splitlines() if "GetConnectors missing" in l)
+    named = set(re.findall(r"'([A-Za-z_]+)'", line))
+    assert named == missing
+    assert "'GetConnector' → 'Nieuw'" in out
+    assert "PROBLEMS FOUND" in out
+
+
+def test_doctor_reports_missing_subject_connector(sim, tmp_path):
+    connect(sim, tmp_path)
+    env = sim.environment(MEMBER).spec
+    saved = env.ticked
+    env.ticked = saved - {catalog.SUBJECT_CONNECTOR}
+    try:
+        code, out = run(tmp_path, "doctor")
+    finally:
+        env.ticked = saved
+    assert code == 1
+    assert "'Connectoren'" in out and "AppConnectorSubject" in out
+
+
+def test_doctor_with_a_bad_token_says_so_without_printing_it(sim, tmp_path):
+    connect(sim, tmp_path)
+    secret_file = tmp_path / "secrets" / "o12345"
+    bad = sim.token(MEMBER, "blocked").data
+    secret_file.write_text(bad)
+    code, out = run(tmp_path, "doctor")
+    assert code == 1
+    assert "rejected the token" in out
+    assert bad not in out and bad.lower() not in out
+
+
+def test_doctor_compares_fields_with_the_catalog(sim, tmp_path):
+    connect(sim, tmp_path)
+    code, out = run(tmp_path, "doctor")
+    assert "fields of Visionplanner_transactions: 18 fields as in the catalog" in out
