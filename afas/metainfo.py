@@ -148,7 +148,8 @@ def parse_connector_info(connector_id: str, body: Any) -> ConnectorInfo:
         raise ResponseFormatError(f"AFAS /metainfo/get/{connector_id} answered without a 'fields' list.")
     fields = []
     for raw in body["fields"]:
-        field_id = raw.get("fieldId") or raw.get("id")
+        # `id` is the name rows, filters and sorting use; `fieldId` is AFAS's internal U-number.
+        field_id = raw.get("id") if isinstance(raw, dict) else None
         if not field_id:
             raise ResponseFormatError(f"AFAS /metainfo/get/{connector_id} lists a field without an id.")
         fields.append(

@@ -83,9 +83,11 @@ class EnvironmentSpec:
         member: the member number, the digits of the environment code (`O12345AA` → "12345").
         code: the environment code as AFAS shows it in the top bar.
         app_name: the App Connector's description.
+        group: the user group the App Connector grants access to (metainfo `info.group`).
         tokens: the user tokens of the App Connector.
         oauth_clients: OAuth clients of the App Connector.
         ticked: the GetConnectors (and `AppConnectorSubject`) ticked in the App Connector.
+        update_connectors: UpdateConnectors ticked (listed in metainfo only; the simulator serves none).
         blocked_connectors: GetConnectors blocked by AFAS's fair-use policy.
         app_connector_blocked: the App Connector itself is blocked (every call answers 401).
         allowed_ips: when set, calls from other addresses answer 403 (IP restriction).
@@ -95,9 +97,11 @@ class EnvironmentSpec:
     member: str = "12345"
     code: str = "O12345AA"
     app_name: str = "Visionplanner Connector"
+    group: str = "Visionplanner API"
     tokens: list[TokenSpec] = field(default_factory=list)
     oauth_clients: list[OAuthClientSpec] = field(default_factory=list)
     ticked: frozenset[str] = ALL_TICKED
+    update_connectors: frozenset[str] = frozenset()
     blocked_connectors: frozenset[str] = frozenset()
     app_connector_blocked: bool = False
     allowed_ips: frozenset[str] | None = None
@@ -117,7 +121,8 @@ class Realism:
         server_timeout_s: a call that would take longer answers 500 with AFAS's time-out text.
         transient_error_rate: share of calls answering a transient 500 (seeded).
         reset_rate: share of calls whose connection is reset without an answer (seeded).
-        maintenance_until: while "now" (wall clock) is before this, every call answers 503.
+        maintenance_until: while "now" (wall clock, `time.time()` seconds since the epoch) is before
+            this, every call answers 503.
         maintenance_retry_after_s: the `retry_after` a 503 carries.
         profit6_decimals: write decimals the Profit 6 way (`-.5`).
     """
@@ -144,9 +149,16 @@ class SimulatorConfig:
         environments: the AFAS environments served side by side.
         realism: latency and fault knobs.
         now: the simulator's clock (Amsterdam local); scenarios move it forward.
+        profit_version: what `GET /profitversion` reports.
+        request_log_size: how many requests per environment the statistics keep (oldest dropped).
+        frame_cache_rows: how many filtered and ordered rows the server keeps cached across pages
+            (all cached frames together), so paging a large slice does not re-sort per page.
     """
 
     seed: int = 20261116
     environments: list[EnvironmentSpec] = field(default_factory=list)
     realism: Realism = field(default_factory=Realism)
     now: dt.datetime = DEFAULT_NOW
+    profit_version: str = "7.1.1045.0"
+    request_log_size: int = 10_000
+    frame_cache_rows: int = 3_000_000

@@ -1,0 +1,76 @@
+"""Run the simulator from the command line: `python -m afas_simulator --port 8765`.
+
+Prints each environment's base URL, environment code and token XML (what a user would paste into
+the pipeline's configuration), then serves until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from afas_simulator.config import Realism
+from afas_simulator.simulator import Simulator, default_config
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's options."""
+    p = argparse.ArgumentParser(prog="python -m afas_simulator", description=__doc__.splitlines()[0])
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port; 0 picks a free one (default 8765)")
+    p.add_argument("--seed", type=int, default=20261116, help="random seed: same seed, same data")
+    p.add_argument("--environments", type=int, default=2, help="number of AFAS environments (default 2)")
+    p.add_argument("--administrations", type=int, default=None, help="administrations per environment")
+    p.add_argument("--lines-per-period", type=int, default=None, help="transaction lines per administration and period")
+    p.add_argument("--latency-per-request", type=float, default=0.0, help="seconds added to every call")
+    p.add_argument("--latency-per-row", type=float, default=0.0, help="seconds added per row returned")
+    p.add_argument("--max-in-flight", type=int, default=8, help="more parallel calls per environment fail (default 8)")
+    p.add_argument("--profit6", action="store_true", help="write decimals the Profit 6 way (-.5)")
+    p.add_argument("--transient-error-rate", type=float, default=0.0, help="share of calls answering a transient 500")
+    p.add_argument("--reset-rate", type=float, default=0.0, help="share of calls whose connection is reset")
+    p.add_argument("--verbose", action="store_true", help="log every request")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the simulator and serve until interrupted."""
+    args = build_parser().parse_args(argv)
+    realism = Realism(
+        latency_per_request_s=args.latency_per_request,
+        latency_per_row_s=args.latency_per_row,
+        max_in_flight=args.max_in_flight,
+        profit6_decimals=args.profit6,
+        transient_error_rate=args.transient_error_rate,
+        reset_rate=args.reset_rate,
+    )
+    config = default_config(
+        args.seed,
+        environments=args.environments,
+        administrations=args.administrations,
+        lines_per_period=args.lines_per_period,
+        realism=realism,
+    )
+    sim = Simulator(config, quiet=not args.verbose)
+    sim.start(args.host, args.port)
+    print(f"AFAS Online simulator on {sim.url} (admin: {sim.url}/_simulator/environments)")
+    for member in sim.members():
+        env = sim.environment(member)
+        print(f"\nenvironment {env.spec.code}")
+        print(f"  base URL   {sim.base_url(member)}")
+        print(f"  token      {sim.token_xml(member)}")
+        client = sim.oauth_client(member)
+        print(f"  OAuth      client_id={client.client_id} client_secret={client.client_secret}")
+    print("\nCtrl-C stops.", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""`GET /metainfo` and `GET /metainfo/get/{id}`, derived from the environment and the catalog.
+
+The client reads these at run time to check the connectors' fields, so they come from the same
+catalog the client compiles against: a field added to the catalog shows up here by itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from afas.catalog import CONNECTORS, SUBJECT_CONNECTOR, Connector, Kind
+from afas.catalog import connector as catalog_connector
+from afas_simulator.config import EnvironmentSpec
+
+# [G] AFAS's `length` and `controlType` per kind: AFAS's example shows controlType 1 for free text
+# and 5 for a code field; the rest is our pick. Clients must not depend on them.
+_LENGTH = {
+    Kind.INT: 9,
+    Kind.TEXT: 255,
+    Kind.MONEY: 18,
+    Kind.DATE: 10,
+    Kind.DATETIME: 19,
+    Kind.BOOL: 1,
+    Kind.BLOB: 0,
+}
+_CONTROL_TYPE = {
+    Kind.INT: 2,
+    Kind.TEXT: 1,
+    Kind.MONEY: 3,
+    Kind.DATE: 4,
+    Kind.DATETIME: 8,
+    Kind.BOOL: 6,
+    Kind.BLOB: 12,
+}
+
+
+def afas_datetime(value: dt.datetime | None) -> str | None:
+    """A datetime the way AFAS writes it: Amsterdam local time with a false `Z` [C]."""
+    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ticked_get_connectors(env: EnvironmentSpec) -> list[Connector]:
+    """The GetConnectors ticked in the App Connector that exist, in catalog order.
+
+    `AppConnectorSubject` is ticked on another tab and is not a GetConnector, so it is left out.
+    """
+    found: list[Connector] = []
+    for connector_id in env.ticked:
+        if connector_id == SUBJECT_CONNECTOR:
+            continue
+        try:
+            found.append(catalog_connector(connector_id))
+        except KeyError:
+            continue  # ticked but unknown here: AFAS would not list a connector that doesn't exist
+    order = {c.id: i for i, c in enumerate(CONNECTORS)}
+    return sorted(found, key=lambda c: order[c.id])
+
+
+def environment_metainfo(env: EnvironmentSpec, token_expiry: dt.datetime | None) -> dict:
+    """The body of `GET /metainfo`: only what this App Connector may use [C].
+
+    Args:
+        env: the environment.
+        token_expiry: when the caller's credential expires, reported as `info.tokenExpiry`.
+    """
+    return {
+        "updateConnectors": [{"id": c, "description": c} for c in sorted(env.update_connectors)],
+        "getConnectors": [{"id": c.id, "description": c.description} for c in ticked_get_connectors(env)],
+        "info": {
+            "envid": env.code,
+            "appName": env.app_name,
+            "group": env.group,
+            "tokenExpiry": afas_datetime(token_expiry),
+        },
+    }
+
+
+def connector_metainfo(connector: Connector) -> dict:
+    """The body of `GET /metainfo/get/{id}`: name, description and fields [C shape].
+
+    `fieldId` follows AFAS's example (`U001`, `U002`, … in field order) [S].
+    """
+    return {
+        "name": connector.id,
+        "description": connector.description,
+        "fields": [
+            {
+                "id": f.id,
+                "fieldId": f"U{i:03d}",
+                "dataType": f.kind.afas_data_type,
+                "label": f.meaning,
+                "length": _LENGTH[f.kind],
+                "controlType": _CONTROL_TYPE[f.kind],
+                "decimals": f.decimals if f.kind is Kind.MONEY else 0,
+                "decimalsFieldId": "",
+            }
+            for i, f in enumerate(connector.fields, start=1)
+        ],
+    }

@@ -1,0 +1,43 @@
+"""Fixtures for the simulator's HTTP tests: a served simulator and plain httpx clients.
+
+These tests talk to the simulator with httpx over loopback, never through the project's client
+(`afas/`): they pin down the wire contract the client is written against.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from afas_simulator import Simulator
+from tests.afas_simulator.http_support import afas_client, make_simulator, server_config
+
+
+@pytest.fixture(scope="session")
+def served() -> Iterator[Simulator]:
+    """One simulator for the read-only HTTP tests of this folder."""
+    with make_simulator(server_config()) as sim:
+        yield sim
+
+
+@pytest.fixture
+def srv(served: Simulator) -> Iterator[Simulator]:
+    """The shared simulator with faults, statistics and realism knobs restored around each test."""
+    saved = dataclasses.replace(served.config.realism)
+    served.faults.clear()
+    served.stats.reset()
+    yield served
+    served.faults.clear()
+    for f in dataclasses.fields(saved):
+        setattr(served.config.realism, f.name, getattr(saved, f.name))
+    served.stats.reset()
+
+
+@pytest.fixture
+def client(srv: Simulator) -> Iterator[httpx.Client]:
+    """A client of environment 12345 of the shared simulator."""
+    with afas_client(srv) as c:
+        yield c

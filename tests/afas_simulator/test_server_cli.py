@@ -1,0 +1,65 @@
+"""`python -m afas_simulator`: starts, prints what a user needs, serves, stops on Ctrl-C."""
+
+from __future__ import annotations
+
+import base64
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+
+from afas_simulator.__main__ import build_parser
+from afas_simulator.server import route
+
+
+def test_command_line_serves_and_prints_base_urls_and_tokens():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "afas_simulator", "--port", "0", "--administrations", "1", "--lines-per-period", "5"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith("Ctrl-C"):
+                break
+        out = "".join(lines)
+        assert "O12345AA" in out and "O67890AB" in out
+        base = re.search(r"base URL\s+(\S+/12345/ProfitRestServices)", out).group(1)
+        token = re.search(r"token\s+(<token>.*</token>)", out).group(1)
+        header = "AfasToken " + base64.b64encode(token.encode()).decode()
+        assert httpx.get(f"{base}/profitversion", headers={"Authorization": header}).status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, proc.stderr.read()
+
+
+def test_parser_knobs():
+    args = build_parser().parse_args(["--profit6", "--max-in-flight", "5", "--reset-rate", "0.1"])
+    assert args.profit6 and args.max_in_flight == 5 and args.reset_rate == 0.1
+    assert args.host == "127.0.0.1"
+
+
+def test_route():
+    assert route("/12345/ProfitRestServices/connectors/X", None) == ("afas", "12345", ["connectors", "X"])
+    routed = route("/12345/profitrestservices/subjectconnector/1/a%2Fb/", None)
+    assert routed == ("afas", "12345", ["subjectconnector", "1", "a/b"])
+    assert route("/ProfitRestServices/metainfo", "12345.rest.afas.online") == ("afas", "12345", ["metainfo"])
+    assert route("/ProfitRestServices/metainfo", "12345.resttest.afas.online:443") == ("afas", "12345", ["metainfo"])
+    assert route("/ProfitRestServices/metainfo", "example.org") is None
+    assert route("/_simulator/stats", None) == ("admin", None, ["stats"])
+    assert route("/", None) is None
