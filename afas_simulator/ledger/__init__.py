@@ -7,8 +7,9 @@ manual clock scenarios move forward. Modules, one job each:
 - `chart` accounts, journals, VAT, allocation axes; `names` Dutch company and month names
 - `batch` lines as numpy arrays, exact splitting, allocation; `bulk` memorial/bank entries
 - `invoices` invoices, payments, open items; `unit` an administration's skeleton and slice plans
-- `frames`, `balances`, `registers`, `documents` the connector frames; `overlay` scenario changes
-- `cache` the bounded LRU; `ledger` the `Ledger` itself
+- `frames`, `balances`, `registers`, `documents` the connector frames
+- `overlay` scenario changes per slice; `state` all scenario state of an environment
+- `cache` the bounded LRU; `views` cached frames from slices + state; `ledger` the `Ledger` itself
 """
 
 from .clock import SimClock

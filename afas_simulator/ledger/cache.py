@@ -69,6 +69,14 @@ class LruCache:
                     self._pending.pop(key, None)
             return value
 
+    def discard(self, stale: Callable[[Hashable], bool]) -> int:
+        """Drop the values whose key `stale` accepts (e.g. frames of a superseded version)."""
+        with self._lock:
+            keys = [k for k in self._data if stale(k)]
+            for k in keys:
+                self._bytes -= self._data.pop(k)[1]
+            return len(keys)
+
     def clear(self) -> None:
         with self._lock:
             self._data.clear()

@@ -170,6 +170,7 @@ class Ledger:
                 rng, entry_no, year, period, j, n_lines, day, from_days(day).month, self._take_voucher(unit_id, year, j), to_us(now)
             )
             self._state.upsert((unit_id, year, period), entry_no, lines, new=True)
+            self._views.forget_slice(unit_id, year, period)
             return entry_no
 
     def change_entry(
@@ -191,6 +192,7 @@ class Ledger:
             now = self._tick()
             changed = overlay.scaled(current, factor, description, to_us(now))
             self._state.upsert((unit_id, year, period), entry_no, changed, new=False)
+            self._views.forget_slice(unit_id, year, period)
 
     def delete_entry(self, unit_id: int, entry_no: int) -> None:
         """Delete an entry for good (no tombstone); its booking date shows up in the change feed.
@@ -202,6 +204,7 @@ class Ledger:
             day = int(self._entry_lines(unit_id, year, period, entry_no).date[0])
             now = self._tick()
             self._state.delete((unit_id, year, period), entry_no, generated, day, to_us(now))
+            self._views.forget_slice(unit_id, year, period)
 
     def rename_account(self, unit_id: int, account_no: str, description: str) -> None:
         """Give a ledger account a new description (Modified = now); period values show it too.
@@ -255,6 +258,7 @@ class Ledger:
                 self._ctx.rng(unit_id, "pay", entry_no),
             )  # fmt: skip
             self._state.upsert((unit_id, year, period), entry_no, lines, new=True)
+            self._views.forget_slice(unit_id, year, period)
             return entry_no
 
     # ------------------------------------------------------------------ internals: state

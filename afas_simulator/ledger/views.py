@@ -61,6 +61,10 @@ class _Namespaced:
     def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
         return self.inner.get((self._ns, *key), compute)
 
+    def discard(self, stale: Callable[[tuple], bool]) -> int:
+        ns = self._ns
+        return self.inner.discard(lambda k: isinstance(k, tuple) and k[0] is ns and stale(k[1:]))
+
 
 class LedgerViews:
     """Generated slices and the frames built from them, cached.
@@ -75,6 +79,11 @@ class LedgerViews:
         self.ctx = ctx
         self.cache = _Namespaced(cache, object())
         self._skeletons = LruCache(None)
+
+    def forget_slice(self, unit_id: int, year: int, period: int) -> None:
+        """Drop a changed slice's versioned values now rather than waiting for the LRU: after a
+        change to a million-line slice they would hold hundreds of MB nobody asks for again."""
+        self.cache.discard(lambda k: len(k) == 5 and k[1:4] == (unit_id, year, period))
 
     def base(self, unit_id: int) -> UnitBase:
         """The administration's skeleton (built once)."""

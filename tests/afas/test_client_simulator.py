@@ -282,3 +282,25 @@ def test_no_secret_in_logs_or_errors(sim, make_client, caplog):
         xml = f"<token><version>1</version><data>{s}</data></token>"
         for form in (s, s.lower(), xml, base64.b64encode(xml.encode()).decode()):
             assert form not in text
+
+
+@pytest.mark.slow
+def test_a_million_row_slice_through_the_client():
+    """Windows of at most 100,000 rows restart on EntryNo, so skip never goes deep."""
+    from afas.client import AfasClient
+    from afas.settings import ClientSettings
+    from afas_simulator import Simulator, default_config
+    from tests.conftest import connection_for
+
+    config = default_config(seed=7, environments=1, administrations=1, lines_per_period=10)
+    config.environments[0].ledger.big_slices = {(1, 2025, 6): 1_000_000}
+    with Simulator(config) as big:
+        with AfasClient(connection_for(big), ClientSettings()) as client:
+            result = client.fetch(TX, administration=1, year=2025, period=6)
+        expected = big.environment(MEMBER).data.frame(TX, unit_id=1, year=2025, period=6)
+        assert result.frame.height == expected.height >= 1_000_000
+        assert result.frame["AmtDebit"].sum() == expected["AmtDebit"].sum()
+        assert result.frame["EntryNo"].is_sorted()
+        skips = [int(parse_qs(r.query)["skip"][0]) for r in big.stats[MEMBER].requests() if "skip=" in r.query]
+        assert max(skips) < 100_000
+        assert big.stats[MEMBER].max_in_flight <= 5

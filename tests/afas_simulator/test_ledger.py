@@ -515,7 +515,7 @@ def test_big_slice_size_is_exact_and_other_slices_stay_small() -> None:
 @pytest.mark.slow
 def test_a_million_lines_in_one_slice() -> None:
     spec = LedgerSpec(administrations=1, lines_per_period=60, big_slices={(1, 2026, 3): 1_000_000})
-    led = make(spec=spec)
+    led = make(spec=spec, cache_bytes=1 << 30)  # private: freed with the ledger, not kept for later tests
     start = time.perf_counter()
     df = led.frame(TRANSACTIONS.id, 1, 2026, 3)
     elapsed = time.perf_counter() - start
