@@ -130,6 +130,24 @@ def _dims(prefix_meaning: str = "Verbijzonderingscode op as") -> tuple[Field, ..
     )
 
 
+def _open_item_fields(party: str, column: str, dutch: str) -> tuple[Field, ...]:
+    """Open items of debtors or creditors: the same fields, named after the party."""
+    return (
+        _unit(),
+        Field(f"{party}Id", Kind.TEXT, f"{column}_id", dutch),
+        Field(f"{party}Name", Kind.TEXT, f"{column}_name", f"Naam {dutch.lower()}", required=False),
+        Field("InvoiceNr", Kind.TEXT, "invoice_no", "Factuurnummer"),
+        Field("InvoiceDate", Kind.DATE, "invoice_date", "Factuurdatum", required=False),
+        Field("ExpDate", Kind.DATE, "due_date", "Vervaldatum", required=False),
+        Field("CurrencyId", Kind.TEXT, "currency", "Valuta", required=False),
+        Field("AmtInvoice", Kind.MONEY, "invoice_amount", "Factuurbedrag (EUR)"),
+        Field("AmtInvoiceCurr", Kind.MONEY, "invoice_amount_currency", "Factuurbedrag in valuta", required=False),
+        Field("Balance", Kind.MONEY, "open_amount", "Openstaand bedrag (EUR)"),
+        Field("BalanceCurr", Kind.MONEY, "open_amount_currency", "Openstaand bedrag in valuta", required=False),
+        Field("Description", Kind.TEXT, "description", "Omschrijving", required=False),
+    )
+
+
 _TRANSACTION_FIELDS: tuple[Field, ...] = (
     _unit(),
     Field("EntryNo", Kind.INT, "entry_no", "Boekstuknummer intern (journaalpost)"),
@@ -219,20 +237,7 @@ CONNECTORS: tuple[Connector, ...] = (
         id="Visionplanner_outstanding_receivables",
         table="outstanding_receivables",
         description="Openstaande posten debiteuren",
-        fields=(
-            _unit(),
-            Field("DebtorId", Kind.TEXT, "debtor_id", "Debiteur"),
-            Field("DebtorName", Kind.TEXT, "debtor_name", "Naam debiteur", required=False),
-            Field("InvoiceNr", Kind.TEXT, "invoice_no", "Factuurnummer"),
-            Field("InvoiceDate", Kind.DATE, "invoice_date", "Factuurdatum", required=False),
-            Field("ExpDate", Kind.DATE, "due_date", "Vervaldatum", required=False),
-            Field("CurrencyId", Kind.TEXT, "currency", "Valuta", required=False),
-            Field("AmtInvoice", Kind.MONEY, "invoice_amount", "Factuurbedrag (EUR)"),
-            Field("AmtInvoiceCurr", Kind.MONEY, "invoice_amount_currency", "Factuurbedrag in valuta", required=False),
-            Field("Balance", Kind.MONEY, "open_amount", "Openstaand bedrag (EUR)"),
-            Field("BalanceCurr", Kind.MONEY, "open_amount_currency", "Openstaand bedrag in valuta", required=False),
-            Field("Description", Kind.TEXT, "description", "Omschrijving", required=False),
-        ),
+        fields=_open_item_fields("Debtor", "debtor", "Debiteur"),
         key=(UNIT_ID, "DebtorId", "InvoiceNr"),
         slicing=Slicing.ADMINISTRATION,
     ),
@@ -241,18 +246,7 @@ CONNECTORS: tuple[Connector, ...] = (
         table="outstanding_payables",
         description="Openstaande posten crediteuren",
         fields=(
-            _unit(),
-            Field("CreditorId", Kind.TEXT, "creditor_id", "Crediteur"),
-            Field("CreditorName", Kind.TEXT, "creditor_name", "Naam crediteur", required=False),
-            Field("InvoiceNr", Kind.TEXT, "invoice_no", "Factuurnummer"),
-            Field("InvoiceDate", Kind.DATE, "invoice_date", "Factuurdatum", required=False),
-            Field("ExpDate", Kind.DATE, "due_date", "Vervaldatum", required=False),
-            Field("CurrencyId", Kind.TEXT, "currency", "Valuta", required=False),
-            Field("AmtInvoice", Kind.MONEY, "invoice_amount", "Factuurbedrag (EUR)"),
-            Field("AmtInvoiceCurr", Kind.MONEY, "invoice_amount_currency", "Factuurbedrag in valuta", required=False),
-            Field("Balance", Kind.MONEY, "open_amount", "Openstaand bedrag (EUR)"),
-            Field("BalanceCurr", Kind.MONEY, "open_amount_currency", "Openstaand bedrag in valuta", required=False),
-            Field("Description", Kind.TEXT, "description", "Omschrijving", required=False),
+            *_open_item_fields("Creditor", "creditor", "Crediteur"),
             Field("Blocked", Kind.BOOL, "payment_blocked", "Geblokkeerd voor betaling", required=False),
         ),
         key=(UNIT_ID, "CreditorId", "InvoiceNr"),

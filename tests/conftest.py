@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import Iterator
 
 import pytest
 
@@ -22,17 +24,26 @@ def simulator():
     sim.stop()
 
 
-@pytest.fixture
-def sim(simulator):
-    """The session simulator, with faults, realism knobs and request counters reset around each test."""
+@contextlib.contextmanager
+def restored(simulator: Simulator) -> Iterator[Simulator]:
+    """A shared simulator with faults, realism knobs and request counters reset around a test."""
     realism = dataclasses.replace(simulator.config.realism)
     simulator.faults.clear()
     simulator.stats.reset()
-    yield simulator
-    simulator.faults.clear()
-    for f in dataclasses.fields(realism):
-        setattr(simulator.config.realism, f.name, getattr(realism, f.name))
-    simulator.stats.reset()
+    try:
+        yield simulator
+    finally:
+        simulator.faults.clear()
+        for f in dataclasses.fields(realism):
+            setattr(simulator.config.realism, f.name, getattr(realism, f.name))
+        simulator.stats.reset()
+
+
+@pytest.fixture
+def sim(simulator):
+    """The session simulator, restored around each test."""
+    with restored(simulator) as s:
+        yield s
 
 
 def connection_for(sim: Simulator, member: str = MEMBER, state: str = "valid") -> Connection:

@@ -107,9 +107,9 @@ BANK = acc("1100")
 VAT_PAYABLE = acc("1500")
 VAT_RECEIVABLE = acc("1510")
 
-#: Journal ids ("dagboeken"); lines store the position.
+#: Journal ids ("dagboeken"): 10 purchases, 20 sales, 50 bank, 70 memorial, 90 memorial
+#: corrections (also opening balances); lines store the position.
 JOURNALS: tuple[str, ...] = ("10", "20", "50", "70", "90")
-JOURNAL_NAMES = {"10": "Inkoop", "20": "Verkoop", "50": "Bank", "70": "Memoriaal", "90": "Memoriaal correcties"}
 PURCHASE, SALES, BANK_JOURNAL, MEMORIAL, CORRECTIONS = range(5)
 
 #: VAT codes ("btw-codes") with their rates in percent; lines store the position.

@@ -37,7 +37,9 @@ def dossier_items(ctx: Context, base: UnitBase) -> pl.DataFrame:
     rng = ctx.rng(unit_id, "dossier")
     numbers = table.numbers.to_list()
     n = len(numbers)
-    created = clip_times(rng, a["created"], a["created"] + (rng.uniform(1, 30, n) * 60e6).astype(np.int64), ctx.horizon_us)
+    # Scanned or generated a few minutes after the entry was made.
+    scanned = a["created"] + (rng.uniform(1, 30, n) * 60e6).astype(np.int64)
+    created = clip_times(rng, a["created"], scanned, ctx.horizon_us)
     slip = rng.random(n) < 0.15
     rows: dict[str, list] = {f: [] for f in DOSSIER_ITEMS.field_ids}
     items: list[tuple[int, int, str | None, str | None, int | None, str | None, list[str]]] = []
@@ -48,15 +50,13 @@ def dossier_items(ctx: Context, base: UnitBase) -> pl.DataFrame:
         files = [f"Factuur {no}.pdf"] if sale else [f"Inkoopfactuur {no}.pdf"]
         if not sale and slip[i]:
             files.append(f"Pakbon {no}.pdf")
-        items.append((int(created[i]), i, no if sale else None, None if sale else no, int(table.entry_no[i]), voucher, files))
+        sales_no, purchase_no = (no, None) if sale else (None, no)
+        items.append((int(created[i]), i, sales_no, purchase_no, int(table.entry_no[i]), voucher, files))
     closed = [p for p in base.plans.values() if p.period != OPENING_PERIOD and p.last_day < ctx.today]
-    statement_times = clip_times(
-        rng,
-        np.array([(p.last_day + 1) * US_PER_DAY for p in closed], dtype=np.int64),
-        np.array([(p.last_day + 1) * US_PER_DAY for p in closed], dtype=np.int64)
-        + (rng.uniform(7, 12, len(closed)) * 3600e6).astype(np.int64),
-        ctx.horizon_us,
-    )
+    # Statements arrive the morning after the period closes.
+    morning = np.array([(p.last_day + 1) * US_PER_DAY for p in closed], dtype=np.int64)
+    arrival = morning + (rng.uniform(7, 12, len(closed)) * 3600e6).astype(np.int64)
+    statement_times = clip_times(rng, morning, arrival, ctx.horizon_us)
     for plan, when in zip(closed, statement_times.tolist()):
         items.append((int(when), -1, None, None, None, None, [f"Bankafschrift {plan.year}-{plan.period:02d}.pdf"]))
     items.sort(key=lambda item: (item[0], item[1]))
@@ -83,13 +83,15 @@ def dossier_items(ctx: Context, base: UnitBase) -> pl.DataFrame:
             rows["Modified"].append(when)
             rows["FileId"].append(hex_id(ctx.seed, ctx.env_key, unit_id, subject_id, k))
             rows["FileName"].append(name_)
-    count = len(rows["SubjectId"])
-    cols: dict[str, object] = {k: v for k, v in rows.items() if k not in ("DateCreated", "Modified")}
-    cols["DateCreated"] = frames.datetimes(np.array(rows["DateCreated"], dtype=np.int64))
-    cols["Modified"] = frames.datetimes(np.array(rows["Modified"], dtype=np.int64))
-    cols = {k: (pl.Series(v, dtype=pl.Int64 if k in ("SubjectId", "UnitId", "TypeId", "FiEntryNumber") else pl.String)
-                if isinstance(v, list) else v) for k, v in cols.items()}  # fmt: skip
-    return frames.typed(DOSSIER_ITEMS, count, cols).sort(list(DOSSIER_ITEMS.key))
+    ints = ("SubjectId", "UnitId", "TypeId", "FiEntryNumber")
+    times = ("DateCreated", "Modified")
+    cols: dict[str, object] = {
+        k: frames.datetimes(np.array(v, dtype=np.int64))
+        if k in times
+        else pl.Series(v, dtype=pl.Int64 if k in ints else pl.String)
+        for k, v in rows.items()
+    }
+    return frames.typed(DOSSIER_ITEMS, len(rows["SubjectId"]), cols).sort(list(DOSSIER_ITEMS.key))
 
 
 def file_text(row: dict, base: UnitBase) -> list[str]:

@@ -208,7 +208,9 @@ def number_invoices(arrays: dict[str, np.ndarray], parties: Parties) -> list[str
     return numbers
 
 
-def payments(table_arrays: dict[str, np.ndarray], today: int, horizon_us: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def payments(
+    table_arrays: dict[str, np.ndarray], today: int, horizon_us: int, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """Payments booked up to today: (invoice, day, cents, created), ordered by day then invoice."""
     inv = np.arange(table_arrays["kind"].shape[0])
     invoice = np.r_[inv, inv]

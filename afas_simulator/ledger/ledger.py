@@ -115,7 +115,11 @@ class Ledger:
 
     def subject_file(self, subject_id: int, file_id: str) -> SubjectFile | None:
         """The PDF attached to a dossier item, or None when the item or file does not exist."""
-        unit_id = int(subject_id) // documents.SUBJECT_BLOCK
+        try:
+            subject_id = int(subject_id)
+        except (TypeError, ValueError):
+            return None
+        unit_id = subject_id // documents.SUBJECT_BLOCK
         with self._lock:
             if unit_id not in self._units:
                 return None
@@ -166,15 +170,19 @@ class Ledger:
             j = JOURNALS.index(journal)
             entry_no = self._take_entry_no(unit_id)
             rng = self._ctx.rng(unit_id, "book", entry_no)
-            lines = overlay.new_entry(
-                rng, entry_no, year, period, j, n_lines, day, from_days(day).month, self._take_voucher(unit_id, year, j), to_us(now)
-            )
+            voucher = self._take_voucher(unit_id, year, j)
+            month = from_days(day).month
+            lines = overlay.new_entry(rng, entry_no, year, period, j, n_lines, day, month, voucher, to_us(now))
             self._state.upsert((unit_id, year, period), entry_no, lines, new=True)
             self._views.forget_slice(unit_id, year, period)
             return entry_no
 
     def change_entry(
-        self, unit_id: int, entry_no: int, factor: Decimal | str | float = Decimal("1.1"), description: str | None = None
+        self,
+        unit_id: int,
+        entry_no: int,
+        factor: Decimal | str | float = Decimal("1.1"),
+        description: str | None = None,
     ) -> None:
         """Scale an entry's amounts by `factor` (> 0; the entry stays balanced) and/or set its description.
 

