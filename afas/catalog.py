@@ -74,6 +74,8 @@ class Connector:
         key: field ids that identify a row; pages are ordered on them (integer fields first).
         slicing: how loads are split.
         optional: not part of the user's nine; used when the App Connector happens to have it.
+        snapshots: rows describe a state on a day (open items), not a history; each load keeps a
+            dated snapshot so the history accumulates instead of being overwritten.
     """
 
     id: str
@@ -83,6 +85,7 @@ class Connector:
     key: tuple[str, ...]
     slicing: Slicing
     optional: bool = False
+    snapshots: bool = False
 
     def field(self, field_id: str) -> Field:
         """The field with this AFAS id (exact spelling)."""
@@ -240,6 +243,7 @@ CONNECTORS: tuple[Connector, ...] = (
         fields=_open_item_fields("Debtor", "debtor", "Debiteur"),
         key=(UNIT_ID, "DebtorId", "InvoiceNr"),
         slicing=Slicing.ADMINISTRATION,
+        snapshots=True,
     ),
     Connector(
         id="Visionplanner_outstanding_payables",
@@ -251,6 +255,7 @@ CONNECTORS: tuple[Connector, ...] = (
         ),
         key=(UNIT_ID, "CreditorId", "InvoiceNr"),
         slicing=Slicing.ADMINISTRATION,
+        snapshots=True,
     ),
     Connector(
         id="Visionplanner_changed_description_general_ledger",
