@@ -40,6 +40,8 @@ class ClientSettings:
             maintenance fails the call with a MaintenanceError saying when to come back.
         maintenance_retries: how many 503s in a row we wait out.
         integration_id: optional `IntegrationId` header (`<subscription>_<project>`).
+        shared_slots_dir: a folder of lock files that extends the in-flight cap across processes
+            (every Dagster run and step on this machine); None keeps it per process.
     """
 
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
@@ -54,6 +56,7 @@ class ClientSettings:
     maintenance_max_wait_s: float = 900.0
     maintenance_retries: int = 3
     integration_id: str | None = None
+    shared_slots_dir: str | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_in_flight <= HARD_MAX_IN_FLIGHT:

@@ -10,6 +10,7 @@ What is retried and how (afas-rest-api.md §6):
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import re
@@ -36,7 +37,7 @@ from afas.errors import (
     TransportError,
     UnknownFieldError,
 )
-from afas.limits import InFlightLimiter, limiter_for
+from afas.limits import InFlightLimiter, limiter_for, shared_slots_for
 from afas.settings import ClientSettings
 
 log = logging.getLogger("afas")
@@ -84,7 +85,13 @@ class Transport:
         self._stats_lock = threading.Lock()
         self._sleep = sleep
         self._random = random.Random()
-        self.limiter: InFlightLimiter = limiter_for(connection.base_url.lower(), settings.max_in_flight)
+        key = connection.base_url.lower()
+        self.limiter: InFlightLimiter = limiter_for(key, settings.max_in_flight)
+        self._shared = (
+            shared_slots_for(settings.shared_slots_dir, key, settings.max_in_flight)
+            if settings.shared_slots_dir
+            else None
+        )
         headers = {"Accept": "application/json", "Accept-Encoding": "gzip"}
         if settings.integration_id:
             headers["IntegrationId"] = settings.integration_id
@@ -165,7 +172,7 @@ class Transport:
     def _attempt(
         self, url: str, params: list[tuple[str, str]] | None, target: Target, tally: CallStats | None
     ) -> bytes:
-        with self.limiter.slot():
+        with self.limiter.slot(), (self._shared.slot() if self._shared else contextlib.nullcontext()):
             with self._stats_lock:
                 self.stats.requests += 1
                 if tally is not None:
