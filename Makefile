@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test ui simulator doctor bench clean lock
+.PHONY: setup demo test ui simulator doctor validate clean lock
 
 setup: $(STAMP)
 
@@ -22,6 +22,13 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m pipelines.demo
+
+# Dagster's UI on the demo's data, against the simulator (started and stopped with it).
+ui: $(STAMP)
+	$(BIN)/python -m pipelines.ui
+
+validate: $(STAMP)
+	$(BIN)/dagster definitions validate -w workspace.yaml
 
 simulator: $(STAMP)
 	$(BIN)/python -m afas_simulator --port 8765

@@ -27,6 +27,7 @@ import polars as pl
 
 from afas_simulator import query as q
 from afas_simulator.auth import authorize_connector, authorize_subject, canonical_connector_id, check_ip
+from afas_simulator.definitions import break_row, reshape
 from afas_simulator.environment import Environment
 from afas_simulator.faults import Hit
 from afas_simulator.messages import (
@@ -141,7 +142,8 @@ class AfasApi:
         if endpoint == "metainfo":
             return json_reply(environment_metainfo(env.spec, principal.expires))
         if endpoint == "metainfo/get":
-            return json_reply(connector_metainfo(authorize_connector(env.spec, segments[2], blocked=hit.blocked)))
+            connector = authorize_connector(env.spec, segments[2], blocked=hit.blocked)
+            return json_reply(connector_metainfo(connector, env.spec.field_changes.get(connector.id)))
         return self._subject_file(env, segments[1], segments[2])
 
     # ---- GetConnector pages -------------------------------------------------------------------
@@ -158,7 +160,9 @@ class AfasApi:
         except KeyError:
             # Ticked but without data here: to the caller it does not exist.
             return afas_error(401, NOT_AUTHORISED_TEXT)
-        rows = q.page(result, query)
+        rows = reshape(q.page(result, query), env.spec.field_changes.get(connector.id))
+        if hit.bad_row:
+            rows = break_row(rows, connector, hit.bad_row)
         realism = sim.faults.realism
         if rows.height * rows.width > realism.cell_budget:
             # [G] measured on the rows actually answered (take × columns when the page is full;

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from afas.catalog import CHANGED_ENTRY_DATES, REQUIRED_CONNECTOR_IDS, SUBJECT_CONNECTOR
+from afas_simulator.definitions import ExtraField, FieldChanges  # noqa: F401 (part of the settings)
 
 #: AFAS's 2026 docs: existing classic tokens expire on this day.
 CLASSIC_TOKEN_EXPIRY = dt.datetime(2027, 5, 1, 0, 0, 0)
@@ -91,6 +92,7 @@ class EnvironmentSpec:
         blocked_connectors: GetConnectors blocked by AFAS's fair-use policy.
         app_connector_blocked: the App Connector itself is blocked (every call answers 401).
         allowed_ips: when set, calls from other addresses answer 403 (IP restriction).
+        field_changes: per GetConnector id, fields this environment's definition adds or lacks.
         ledger: the data.
     """
 
@@ -105,6 +107,7 @@ class EnvironmentSpec:
     blocked_connectors: frozenset[str] = frozenset()
     app_connector_blocked: bool = False
     allowed_ips: frozenset[str] | None = None
+    field_changes: dict[str, "FieldChanges"] = field(default_factory=dict)
     ledger: LedgerSpec = field(default_factory=LedgerSpec)
 
 

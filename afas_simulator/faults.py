@@ -15,6 +15,9 @@ Kinds of scripted fault:
     "timeout": after `delay` seconds, AFAS's server time-out 500.
     "slow": the call takes `delay` seconds longer (and may hit the server time-out).
     "blocked": the GetConnector answers "Deze GetConnector (definitie) is geblokkeerd".
+    "bad_row": the page is answered, but with one broken row (`mode`): "duplicate" repeats the
+        first row, "unbalanced" adds 0.01 to the first row's debit amount, "null_key" empties the
+        first key field. What a corrupted AFAS definition or a half-written entry looks like.
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ from afas_simulator.messages import (
     maintenance,
 )
 
-KINDS = frozenset({"503", "500", "reset", "timeout", "slow", "blocked"})
+KINDS = frozenset({"503", "500", "reset", "timeout", "slow", "blocked", "bad_row"})
+BAD_ROW_MODES = frozenset({"duplicate", "unbalanced", "null_key"})
 
 #: AFAS: past skip 100,000 the speed is "no longer acceptable" [S].
 DEEP_SKIP_THRESHOLD = 100_000
@@ -56,6 +60,7 @@ class ScriptedFault:
         retry_after: seconds for a "503".
         delay: seconds for "slow" and "timeout".
         message: replaces AFAS's text of a "500" or "503".
+        mode: how a "bad_row" breaks the page (see the module docstring).
     """
 
     kind: str
@@ -65,6 +70,7 @@ class ScriptedFault:
     retry_after: int = 1
     delay: float = 0.1
     message: str | None = None
+    mode: str = "duplicate"
 
     def matches(self, member: str, connector: str | None) -> bool:
         if self.kind == "blocked" and connector is None:
@@ -82,11 +88,13 @@ class Hit:
         reply: answer this instead of doing the work (a 500, a reset, a time-out).
         extra_delay: seconds to add to the call's simulated work ("slow").
         blocked: answer as a blocked GetConnector.
+        bad_row: break one row of the page this way (a "bad_row" mode), or None.
     """
 
     reply: Reply | None = None
     extra_delay: float = 0.0
     blocked: bool = False
+    bad_row: str | None = None
 
 
 class Faults:
@@ -117,6 +125,7 @@ class Faults:
         retry_after: int = 1,
         delay: float = 0.1,
         message: str | None = None,
+        mode: str = "duplicate",
     ) -> ScriptedFault:
         """Make the next `times` matching calls fail in a given way (see the module docstring).
 
@@ -129,7 +138,9 @@ class Faults:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {sorted(KINDS)}")
         if times is not None and times < 1:
             raise ValueError("times must be at least 1 (or None for 'until cleared')")
-        fault = ScriptedFault(kind, times, connector, member, retry_after, delay, message)
+        if kind == "bad_row" and mode not in BAD_ROW_MODES:
+            raise ValueError(f"unknown bad_row mode {mode!r}; expected one of {sorted(BAD_ROW_MODES)}")
+        fault = ScriptedFault(kind, times, connector, member, retry_after, delay, message, mode)
         with self._lock:
             self._scripted.append(fault)
         return fault
@@ -198,6 +209,8 @@ class Faults:
                 return Hit(extra_delay=fault.delay)
             if fault.kind == "blocked":
                 return Hit(blocked=True)
+            if fault.kind == "bad_row":
+                return Hit(bad_row=fault.mode)
         reset_rate, error_rate = self.realism.reset_rate, self.realism.transient_error_rate
         if reset_rate > 0 or error_rate > 0:
             with self._lock:

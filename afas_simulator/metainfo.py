@@ -11,6 +11,7 @@ import datetime as dt
 from afas.catalog import CONNECTORS, SUBJECT_CONNECTOR, Connector, Kind
 from afas.catalog import connector as catalog_connector
 from afas_simulator.config import EnvironmentSpec
+from afas_simulator.definitions import FieldChanges
 
 # [G] AFAS's `length` and `controlType` per kind: AFAS's example shows controlType 1 for free text
 # and 5 for a code field; the rest is our pick. Clients must not depend on them.
@@ -75,25 +76,34 @@ def environment_metainfo(env: EnvironmentSpec, token_expiry: dt.datetime | None)
     }
 
 
-def connector_metainfo(connector: Connector) -> dict:
+def connector_metainfo(connector: Connector, changes: FieldChanges | None = None) -> dict:
     """The body of `GET /metainfo/get/{id}`: name, description and fields [C shape].
 
     `fieldId` follows AFAS's example (`U001`, `U002`, … in field order) [S].
     """
+    removed = changes.removed if changes else frozenset()
+    fields = [
+        {
+            "id": f.id,
+            "dataType": f.kind.afas_data_type,
+            "label": f.meaning,
+            "length": _LENGTH[f.kind],
+            "controlType": _CONTROL_TYPE[f.kind],
+            "decimals": f.decimals if f.kind is Kind.MONEY else 0,
+        }
+        for f in connector.fields
+        if f.id not in removed
+    ]
+    for extra in changes.added if changes else ():
+        fields.append(
+            {"id": extra.id, "dataType": extra.data_type, "label": extra.label, "length": 255,
+             "controlType": 1, "decimals": 2 if extra.data_type == "decimal" else 0}
+        )
     return {
         "name": connector.id,
         "description": connector.description,
         "fields": [
-            {
-                "id": f.id,
-                "fieldId": f"U{i:03d}",
-                "dataType": f.kind.afas_data_type,
-                "label": f.meaning,
-                "length": _LENGTH[f.kind],
-                "controlType": _CONTROL_TYPE[f.kind],
-                "decimals": f.decimals if f.kind is Kind.MONEY else 0,
-                "decimalsFieldId": "",
-            }
-            for i, f in enumerate(connector.fields, start=1)
+            {**{"id": f["id"], "fieldId": f"U{i:03d}"}, **{k: v for k, v in f.items() if k != "id"}, "decimalsFieldId": ""}
+            for i, f in enumerate(fields, start=1)
         ],
     }

@@ -7,6 +7,7 @@
     afas-pipeline doctor [--env NAME ...]     # non-zero exit on any problem
     afas-pipeline environments                # list configured environments
     afas-pipeline disconnect NAME
+    afas-pipeline document --env o12345 SUBJECT_ID FILE_ID [--out DIR]   # one attachment, saved by name
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from afas.client import AfasClient
 from afas.connection import Connection
 from afas.credentials import EnvironmentCode
 from afas.doctor import Report, Status, diagnose
+from afas.documents import fetch_document
 from afas.errors import AfasError
 from pipelines.environments import EnvironmentEntry, EnvironmentStore, check_name
 
@@ -41,6 +44,8 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out:
             return _connect(store, args, stdin, out)
         if args.command == "environments":
             return _list(store, out)
+        if args.command == "document":
+            return _document(store, args, out)
         if args.command == "disconnect":
             removed = store.remove(args.name)
             print(f"removed {args.name}" if removed else f"{args.name} was not configured", file=out)
@@ -72,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     connect.add_argument("--client-id", help="OAuth client id (with --oauth)")
 
     sub.add_parser("environments", help="list configured environments")
+    document = sub.add_parser("document", help="download one dossier-item attachment (AppConnectorSubject)")
+    document.add_argument("subject_id", type=int, help="the dossier item (subject_id in dossier_items)")
+    document.add_argument("file_id", help="the attachment (file_id in dossier_items)")
+    document.add_argument("--env", required=True, help="the environment name")
+    document.add_argument("--out", default="documents", help="folder to save into (default ./documents)")
+
     disconnect = sub.add_parser("disconnect", help="forget an environment and its secret")
     disconnect.add_argument("name")
     return parser
@@ -115,6 +126,14 @@ def _connect(store: EnvironmentStore, args: argparse.Namespace, stdin: TextIO, o
         f"{len(info.get_connectors)} GetConnectors). Saved; run `afas-pipeline doctor --env {name}` for a full check.",
         file=out,
     )
+    return 0
+
+
+def _document(store: EnvironmentStore, args: argparse.Namespace, out: TextIO) -> int:
+    (connection,) = store.connections([args.env])
+    with AfasClient(connection) as client:
+        path = fetch_document(client, args.subject_id, args.file_id, Path(args.out))
+    print(f"saved {path}", file=out)
     return 0
 
 

@@ -1,24 +1,49 @@
-"""`make demo`: the whole path from an AFAS App Connector to typed rows, on the local simulator.
+"""`make demo`: the whole pipeline on the local AFAS Online simulator, with no credentials.
 
-Starts the simulator on a free loopback port, registers its environments the way a user would
-(`connect`: verified, secret stored owner-only under data/demo/home), runs `doctor` on them and
-reads one administration's transactions for a period, printing where everything is.
+1. starts the simulator (port 8765, or a free one) and registers its environments the way a user
+   would (`connect`: verified, secret stored owner-only under data/demo/home);
+2. runs `doctor` on them;
+3. loads every asset through Dagster for all administrations over two years — administrations first,
+   whose rows become the `afas_administration` partitions, then per administration its master data
+   and open items, and its books period by period;
+4. prints what landed, where the analysts' DuckDB file is, and a trial-balance query.
+
+The Dagster instance lives in data/demo/dagster, so `make ui` shows these runs afterwards.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import socket
 import sys
 import time
 from pathlib import Path
 
-from afas import catalog
-from afas.client import AfasClient
-from afas_simulator import Simulator, default_config
-from pipelines.cli import main as cli
-from pipelines.environments import EnvironmentStore
+DEMO_DIR = Path("data") / "demo"
+DEMO_PORT = 8765
+DEMO_FIRST_YEAR = 2025  # the simulator's books start in 2025 and run to its "now" in 2026
 
-DEMO_HOME = Path("data") / "demo" / "home"
+
+def demo_environment(port: int) -> dict[str, str]:
+    """Variables that point the pipeline at the demo's folders (shared with `make ui`)."""
+    return {
+        "AFAS_PIPELINE_HOME": str((DEMO_DIR / "home").resolve()),
+        "AFAS_DATA_DIR": str(DEMO_DIR.resolve()),
+        "DAGSTER_HOME": str((DEMO_DIR / "dagster").resolve()),
+        "AFAS_FIRST_YEAR": str(DEMO_FIRST_YEAR),
+        "AFAS_SIMULATOR_PORT": str(port),
+    }
+
+
+def free_port(preferred: int) -> int:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", preferred))
+            return preferred
+        except OSError:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
 
 
 class _Pipe(io.StringIO):
@@ -26,35 +51,51 @@ class _Pipe(io.StringIO):
         return False
 
 
+def simulator_environments(port: int) -> list[tuple[str, str, str]]:
+    """(environment code, base URL, token XML) of the default simulator served on `port`."""
+    from afas_simulator import default_config
+
+    served = []
+    for spec in default_config().environments:
+        valid = next(t for t in spec.tokens if t.state == "valid")
+        token = f"<token><version>1</version><data>{valid.data}</data></token>"
+        served.append((spec.code, f"http://127.0.0.1:{port}/{spec.member}/ProfitRestServices", token))
+    return served
+
+
+def register(environments: list[tuple[str, str, str]], home: Path) -> int:
+    """`afas-pipeline connect` for each environment, the token through stdin as a user would pipe it."""
+    from pipelines.cli import main as cli
+
+    for code, base_url, token in environments:
+        status = cli(["--home", str(home), "connect", code, "--base-url", base_url, "--token-stdin"], stdin=_Pipe(token))
+        if status:
+            return status
+    return 0
+
+
 def run() -> int:
-    print("Starting the local AFAS Online simulator ...", flush=True)
-    with Simulator(default_config()) as sim:
-        print(f"  listening on {sim.url} with environments {', '.join(sim.members())}\n")
-        for member in sim.members():
-            spec = sim.environment(member).spec
-            args = ["--home", str(DEMO_HOME), "connect", spec.code, "--base-url", sim.base_url(member), "--token-stdin"]
-            code = cli(args, stdin=_Pipe(sim.token_xml(member)))
-            if code:
-                return code
-        code = cli(["--home", str(DEMO_HOME), "doctor"])
-        if code:
-            print("\ndoctor found problems; see above", file=sys.stderr)
-            return code
-        (connection, *_) = EnvironmentStore(DEMO_HOME).connections()
-        with AfasClient(connection) as client:
-            started = time.perf_counter()
-            result = client.fetch(catalog.TRANSACTIONS.id, administration=1, year=2025)
-            frame = result.frame
-            print(
-                f"\nRead {frame.height} transaction lines of administration 1, 2025 from {connection.name} in "
-                f"{result.requests} ordered pages ({time.perf_counter() - started:.2f} s); typed columns:"
-            )
-            print("  " + ", ".join(f"{k}: {v}" for k, v in list(frame.schema.items())[:10]) + ", ...")
-            debit, credit = frame["AmtDebit"].sum(), frame["AmtCredit"].sum()
-            print(f"  sum debit {debit} = sum credit {credit}: {'balanced' if debit == credit else 'NOT balanced'}")
-    print(f"\nEnvironments are registered under {DEMO_HOME}/ (secrets in secrets/, mode 0600).")
-    print("Run the simulator on its own with `make simulator`; check a real AFAS environment with")
-    print("`.venv/bin/afas-pipeline connect O12345AA` and `.venv/bin/afas-pipeline doctor`.")
+    port = free_port(int(os.environ.get("AFAS_SIMULATOR_PORT") or DEMO_PORT))
+    os.environ.update(demo_environment(port))
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+
+    from afas_simulator import Simulator, default_config
+    from pipelines.cli import main as cli
+
+    print(f"Starting the local AFAS Online simulator on port {port} ...", flush=True)
+    with Simulator(default_config()).start(port=port) as sim:
+        home = Path(os.environ["AFAS_PIPELINE_HOME"])
+        if register(simulator_environments(port), home) or cli(["--home", str(home), "doctor"]):
+            print("\nThe simulator's environments did not pass doctor; see above.", file=sys.stderr)
+            return 1
+        from pipelines.load_all import load_everything
+
+        started = time.perf_counter()
+        load_everything(progress=lambda line: print(line, flush=True))
+        print(f"\nLoaded everything in {time.perf_counter() - started:.1f} s.")
+    from pipelines.report import print_landing_report
+
+    print_landing_report(Path(os.environ["AFAS_DATA_DIR"]))
     return 0
 
 

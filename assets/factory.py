@@ -1,0 +1,197 @@
+"""Dagster assets built from the connector catalog: one asset per GetConnector, none hand-copied.
+
+Each asset loads every partition its run was given (a UI backfill of one administration over many
+periods is one run), fetching several slices at once — the client keeps AFAS at its in-flight cap —
+while the warehouse serialises the writes. Every loaded slice reports its own materialization with
+rows, AFAS requests and timings; slices that break a hard rule write nothing and fail the run with
+their failure cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+
+import dagster as dg
+
+from afas import catalog
+from afas.catalog import Connector, Kind, Slicing
+from afas.errors import AfasError
+from pipelines.partitions import (
+    AdministrationRef,
+    administration_partitions,
+    administration_period_partitions,
+    parse_slice,
+)
+from pipelines.resources import AfasResource, WarehouseResource
+from schemas import MissingFieldError
+
+from assets.checks import check_results, check_specs
+from assets.loading import ContractViolation, SliceLoad, SliceSpec, load_slice
+
+GROUP = "afas"
+SLICES_AT_ONCE = 4  # slices fetched concurrently in one run; AFAS calls stay capped per environment
+_FAILURE_CASES_SHOWN = 20
+
+_DUCKDB_TYPE = {
+    Kind.INT: "BIGINT", Kind.TEXT: "VARCHAR", Kind.MONEY: "DECIMAL", Kind.DATE: "DATE",
+    Kind.DATETIME: "TIMESTAMPTZ", Kind.BOOL: "BOOLEAN", Kind.BLOB: "VARCHAR",
+}
+
+
+def asset_key(connector: Connector) -> dg.AssetKey:
+    return dg.AssetKey(connector.table)
+
+
+def partitions_for(connector: Connector) -> dg.PartitionsDefinition | None:
+    return {
+        Slicing.NONE: None,
+        Slicing.ADMINISTRATION: administration_partitions,
+        Slicing.ADMINISTRATION_PERIOD: administration_period_partitions,
+    }[connector.slicing]
+
+
+def _column_schema(connector: Connector) -> dg.TableSchema:
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(f.column, _DUCKDB_TYPE[f.kind], description=f"AFAS {f.id}: {f.meaning}")
+            for f in connector.fields
+        ]
+    )
+
+
+def _slices(context: dg.AssetExecutionContext, connector: Connector, afas: AfasResource) -> list[tuple[str, SliceSpec]]:
+    if connector.slicing is Slicing.NONE:
+        return [(name, SliceSpec(name)) for name in afas.environment_names()]
+    specs = []
+    for key in context.partition_keys:
+        if connector.slicing is Slicing.ADMINISTRATION:
+            admin = AdministrationRef.parse(key)
+            specs.append((key, SliceSpec(admin.environment, admin.administration_id)))
+        else:
+            ref = parse_slice(key)
+            specs.append((
+                str(key),
+                SliceSpec(ref.administration.environment, ref.administration.administration_id,
+                          ref.period.year, ref.period.period),
+            ))
+    return specs
+
+
+def _metadata(load: SliceLoad) -> dict[str, object]:
+    meta: dict[str, object] = {
+        "rows": load.rows,
+        "rows_replaced": load.rows_replaced,
+        "afas_requests": load.afas_requests,
+        "seconds": round(load.seconds, 3),
+        "fetch_seconds": round(load.fetch_seconds, 3),
+        "validate_seconds": round(load.validate_seconds, 3),
+        "write_seconds": round(load.write_seconds, 3),
+        "afas_connector": load.connector.id,
+        "table": load.connector.table,
+        "environment": load.spec.environment,
+    }
+    if load.snapshot_date is not None:
+        meta["snapshot_date"] = load.snapshot_date.isoformat()
+    if load.extra_fields:
+        meta["new_afas_fields"] = dg.MetadataValue.json(dict(load.extra_fields))
+    if load.added_columns:
+        meta["columns_added"] = dg.MetadataValue.json(list(load.added_columns))
+    if load.missing_optional:
+        meta["afas_fields_missing"] = dg.MetadataValue.json(list(load.missing_optional))
+    return meta
+
+
+def _failure_metadata(failures: list[tuple[str, Exception]]) -> dict[str, object]:
+    meta: dict[str, object] = {"failed_slices": dg.MetadataValue.json([k for k, _ in failures])}
+    for key, exc in failures[:10]:
+        if isinstance(exc, ContractViolation):
+            v = exc.validation
+            meta[f"{key} summary"] = v.summary
+            meta[f"{key} error_counts"] = dg.MetadataValue.json({str(k): int(c) for k, c in v.error_counts.items()})
+            cases = v.failure_cases.head(_FAILURE_CASES_SHOWN)
+            meta[f"{key} failure_cases"] = dg.MetadataValue.md(_markdown(cases))
+        else:
+            meta[f"{key} error"] = str(exc)
+    return meta
+
+
+def _markdown(frame) -> str:
+    if frame.height == 0:
+        return "(none)"
+    cols = frame.columns
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in frame.iter_rows():
+        lines.append("| " + " | ".join("" if v is None else str(v).replace("|", "\\|") for v in row) + " |")
+    return "\n".join(lines)
+
+
+def connector_asset(connector: Connector) -> dg.AssetsDefinition:
+    """The Dagster asset of one GetConnector."""
+    key = asset_key(connector)
+    deps = [] if connector is catalog.ADMINISTRATIONS else [asset_key(catalog.ADMINISTRATIONS)]
+    spec = dg.AssetSpec(
+        key,
+        group_name=GROUP,
+        description=f"{connector.description}. AFAS GetConnector `{connector.id}`, DuckDB table `{connector.table}`.",
+        metadata={"afas_connector": connector.id, "dagster/column_schema": _column_schema(connector)},
+        kinds={"duckdb"},
+        deps=deps,
+        skippable=True,
+    )
+    partitioned = connector.slicing is not Slicing.NONE
+
+    @dg.multi_asset(
+        name=connector.table,
+        specs=[spec],
+        partitions_def=partitions_for(connector),
+        backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
+        check_specs=check_specs(connector, key),
+        can_subset=False,
+    )
+    def _asset(context: dg.AssetExecutionContext, afas: AfasResource, warehouse: WarehouseResource) -> Iterator:
+        store = warehouse.warehouse()
+        slices = _slices(context, connector, afas)
+        context.log.info(f"loading {len(slices)} slice(s) of {connector.id}")
+        loads: list[tuple[str, SliceLoad]] = []
+        failures: list[tuple[str, Exception]] = []
+        with ThreadPoolExecutor(max_workers=SLICES_AT_ONCE, thread_name_prefix="slice") as pool:
+            futures = {
+                pool.submit(load_slice, afas.client(spec.environment), store, connector, spec): k for k, spec in slices
+            }
+            for done, future in enumerate(as_completed(futures), start=1):
+                k = futures[future]
+                try:
+                    load = future.result()
+                except (ContractViolation, MissingFieldError, AfasError) as exc:
+                    context.log.error(f"{k}: {exc}")
+                    failures.append((k, exc))
+                    continue
+                loads.append((k, load))
+                context.log.info(f"[{done}/{len(slices)}] {k}: {load.rows} rows in {load.seconds:.2f} s")
+                if partitioned:
+                    yield dg.AssetMaterialization(asset_key=key, partition=k, metadata=_metadata(load))
+        if not partitioned and loads:
+            yield dg.AssetMaterialization(
+                asset_key=key,
+                metadata={
+                    "rows": sum(load.rows for _, load in loads),
+                    "afas_requests": sum(load.afas_requests for _, load in loads),
+                    "afas_connector": connector.id,
+                    "environments": dg.MetadataValue.json({k: load.rows for k, load in loads}),
+                },
+            )
+        yield from check_results(connector, key, loads)
+        if failures:
+            raise dg.Failure(
+                description=f"{len(failures)} of {len(slices)} slice(s) of {connector.id} were not loaded; "
+                f"earlier data of those slices is unchanged. First: {failures[0][1]}",
+                metadata=_failure_metadata(failures),
+            )
+
+    return _asset
+
+
+def connector_assets() -> list[dg.AssetsDefinition]:
+    """Every catalog connector that is loaded as an asset (the optional change feed is not)."""
+    return [connector_asset(c) for c in catalog.CONNECTORS if not c.optional]

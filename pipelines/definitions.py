@@ -1,0 +1,20 @@
+"""The Dagster code location: `dagster dev -w workspace.yaml` loads `defs` from here."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.documents import document_files
+from assets.factory import connector_assets
+from pipelines.jobs import administration_assets_job, administrations_job, period_assets_job
+from pipelines.resources import AfasResource, WarehouseResource
+from pipelines.schedules import daily_administration_assets, daily_administrations, daily_open_periods
+from pipelines.sensors import administration_partitions_sensor
+
+defs = dg.Definitions(
+    assets=[*connector_assets(), document_files],
+    jobs=[administrations_job, administration_assets_job, period_assets_job],
+    schedules=[daily_administrations, daily_administration_assets, daily_open_periods],
+    sensors=[administration_partitions_sensor],
+    resources={"afas": AfasResource(), "warehouse": WarehouseResource()},
+)

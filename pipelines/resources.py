@@ -1,0 +1,83 @@
+"""Dagster resources: the AFAS environments and the DuckDB warehouse, configured from the environment.
+
+Variables (also read from `.env` by `dagster dev`):
+- `AFAS_PIPELINE_HOME`: where `afas-pipeline connect` stored the environments (default
+  `~/.config/afas-pipeline`); or one environment from `AFAS_ENVIRONMENT_CODE` + `AFAS_TOKEN`.
+- `AFAS_DATA_DIR`: where the warehouse, the analysts' database and published files go (default `data`).
+- `AFAS_MAX_IN_FLIGHT`: AFAS calls in flight per environment across all runs (default 5, at most 8).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import dagster as dg
+
+from afas.client import AfasClient
+from afas.settings import ClientSettings
+from pipelines.environments import EnvironmentStore
+from warehouse import Warehouse
+
+_clients: dict[tuple, AfasClient] = {}
+_clients_lock = threading.Lock()
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("AFAS_DATA_DIR") or "data")
+
+
+class AfasResource(dg.ConfigurableResource):
+    """The configured AFAS environments; hands out one client per environment and process.
+
+    Attributes:
+        home: the environment store folder; default `$AFAS_PIPELINE_HOME` or `~/.config/afas-pipeline`.
+        max_in_flight: calls in flight per environment, shared by every run on this machine (1..8).
+    """
+
+    home: str | None = None
+    max_in_flight: int = int(os.environ.get("AFAS_MAX_IN_FLIGHT") or 5)
+
+    def store(self) -> EnvironmentStore:
+        return EnvironmentStore(Path(self.home) if self.home else None)
+
+    def environment_names(self) -> list[str]:
+        return [e.name for e in self.store().entries()]
+
+    def client(self, environment: str) -> AfasClient:
+        store = self.store()
+        key = (str(store.home), environment, self.max_in_flight)
+        with _clients_lock:
+            client = _clients.get(key)
+            if client is None:
+                (connection,) = store.connections([environment])
+                settings = ClientSettings(
+                    max_in_flight=self.max_in_flight,
+                    # Lock-file slots make the cap hold across every run and step on this machine.
+                    shared_slots_dir=str(data_dir() / "afas-slots"),
+                )
+                client = _clients[key] = AfasClient(connection, settings)
+            return client
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse the pipeline writes, and the analysts' copy it publishes.
+
+    Attributes:
+        path: the pipeline's own DuckDB file (analysts must not open it).
+        publish_dir: Parquet files the analysts' database reads.
+        analyst_path: the DuckDB file analysts open (read-only is fine; it never blocks a load).
+    """
+
+    path: str | None = None
+    publish_dir: str | None = None
+    analyst_path: str | None = None
+
+    def warehouse(self) -> Warehouse:
+        base = data_dir()
+        return Warehouse(
+            Path(self.path or base / "warehouse.duckdb"),
+            publish_dir=Path(self.publish_dir or base / "published"),
+            analyst_path=Path(self.analyst_path or base / "analyst.duckdb"),
+        )

@@ -1,0 +1,50 @@
+"""Daily loads in Europe/Amsterdam: administrations, then per administration its master data and open
+items, and the open and previous period of its books. Exact run requests, one per partition and day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from pipelines.jobs import administration_assets_job, administrations_job, period_assets_job
+from pipelines.partitions import ADMINISTRATION_PARTITIONS_NAME, AdministrationRef, PeriodRef, SliceRef
+
+AMSTERDAM = "Europe/Amsterdam"
+
+
+def open_and_previous_period(day: dt.date) -> list[PeriodRef]:
+    """The period a day falls in and the one before (calendar-month periods)."""
+    current = PeriodRef(day.year, day.month)
+    previous = PeriodRef(day.year - 1, 12) if day.month == 1 else PeriodRef(day.year, day.month - 1)
+    return [previous, current]
+
+
+def _day(context: dg.ScheduleEvaluationContext) -> dt.date:
+    when = context.scheduled_execution_time or dt.datetime.now(dt.timezone.utc)
+    return when.astimezone(ZoneInfo(AMSTERDAM)).date()
+
+
+@dg.schedule(job=administrations_job, cron_schedule="0 5 * * *", execution_timezone=AMSTERDAM,
+             default_status=dg.DefaultScheduleStatus.RUNNING)
+def daily_administrations(context: dg.ScheduleEvaluationContext):
+    return dg.RunRequest(run_key=f"{_day(context)}:administrations")
+
+
+@dg.schedule(job=administration_assets_job, cron_schedule="15 5 * * *", execution_timezone=AMSTERDAM,
+             default_status=dg.DefaultScheduleStatus.RUNNING)
+def daily_administration_assets(context: dg.ScheduleEvaluationContext):
+    day = _day(context)
+    for key in context.instance.get_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME):
+        yield dg.RunRequest(run_key=f"{day}:{key}", partition_key=key)
+
+
+@dg.schedule(job=period_assets_job, cron_schedule="30 5 * * *", execution_timezone=AMSTERDAM,
+             default_status=dg.DefaultScheduleStatus.RUNNING)
+def daily_open_periods(context: dg.ScheduleEvaluationContext):
+    day = _day(context)
+    for key in context.instance.get_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME):
+        for period in open_and_previous_period(day):
+            partition = SliceRef(AdministrationRef.parse(key), period).key
+            yield dg.RunRequest(run_key=f"{day}:{partition}", partition_key=partition)
