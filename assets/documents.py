@@ -5,7 +5,8 @@ the administrations whose documents you want. Files land in `<data>/documents/<e
 under their own names; files already there are not downloaded again.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Dagster inspects the `context` annotation at load time.
+
 
 import dagster as dg
 

@@ -7,7 +7,8 @@ rows, AFAS requests and timings; slices that break a hard rule write nothing and
 their failure cases.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Dagster inspects the `context` annotation at load time.
+
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed

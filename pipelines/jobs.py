@@ -7,7 +7,6 @@ import dagster as dg
 from afas import catalog
 from afas.catalog import Slicing
 from assets.factory import asset_key
-from pipelines.partitions import administration_partitions, administration_period_partitions
 
 _LOADED = [c for c in catalog.CONNECTORS if not c.optional]
 
@@ -19,12 +18,10 @@ administrations_job = dg.define_asset_job(
 administration_assets_job = dg.define_asset_job(
     "administration_assets_job",
     selection=[asset_key(c) for c in _LOADED if c.slicing is Slicing.ADMINISTRATION],
-    partitions_def=administration_partitions,
     description="Chart of accounts, allocation codes, dossier items and open-item snapshots per administration.",
 )
 period_assets_job = dg.define_asset_job(
     "period_assets_job",
     selection=[asset_key(c) for c in _LOADED if c.slicing is Slicing.ADMINISTRATION_PERIOD],
-    partitions_def=administration_period_partitions,
     description="Period values, transactions and allocated transactions per administration and period.",
 )

@@ -1,7 +1,8 @@
 """Daily loads in Europe/Amsterdam: administrations, then per administration its master data and open
 items, and the open and previous period of its books. Exact run requests, one per partition and day."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Dagster inspects the `context` annotation at load time.
+
 
 import datetime as dt
 from zoneinfo import ZoneInfo

@@ -1,6 +1,7 @@
 """The administrations table feeds the dynamic `afas_administration` partitions."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Dagster inspects the `context` annotation at load time.
+
 
 import dagster as dg
 

@@ -1,0 +1,146 @@
+"""End to end: `dagster dev` as a user starts it, a backfill launched through the same GraphQL mutation
+the UI uses, and DuckDB checked against the simulator's ground truth."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from afas import catalog
+from afas_simulator import Simulator, default_config
+from pipelines.demo import register
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMINS = ["o12345-1", "o12345-2"]
+PERIODS = ["2025-01", "2025-02", "2025-03"]
+PERIOD_ASSETS = [catalog.PERIOD_VALUES, catalog.TRANSACTIONS, catalog.TRANSACTIONS_ALLOCATED]
+
+LAUNCH = """
+mutation Launch($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message stack }
+    ... on UnauthorizedError { message }
+    ... on PartitionSetNotFoundError { message }
+    ... on InvalidSubsetError { message }
+  }
+}"""
+STATUS = """
+query Status($id: String!) {
+  partitionBackfillOrError(backfillId: $id) {
+    __typename
+    ... on PartitionBackfill { status }
+    ... on PythonError { message }
+  }
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _graphql(url: str, query: str, variables: dict) -> dict:
+    response = httpx.post(url, json={"query": query, "variables": variables}, timeout=30)
+    response.raise_for_status()
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+def _stop(process: subprocess.Popen) -> None:
+    # dagster dev does not stop on a signal to itself alone: end its whole process group.
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        if process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, sig)
+            process.wait(wait)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            continue
+
+
+@pytest.mark.slow
+def test_ui_backfill_over_administrations_and_periods(tmp_path, monkeypatch):
+    env = {
+        "AFAS_PIPELINE_HOME": str(tmp_path / "home"),
+        "AFAS_DATA_DIR": str(tmp_path / "data"),
+        "DAGSTER_HOME": str(tmp_path / "dagster"),
+    }
+    Path(env["DAGSTER_HOME"]).mkdir()
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    with Simulator(default_config(seed=99, environments=1, lines_per_period=25)).start() as sim:
+        spec = sim.environment("12345").spec
+        assert register([(spec.code, sim.base_url("12345"), sim.token_xml("12345"))], tmp_path / "home") == 0
+
+        # The administrations asset and its partitions, as the sensor would add them.
+        import dagster as dg
+
+        from pipelines.definitions import defs
+        from pipelines.partitions import ADMINISTRATION_PARTITIONS_NAME
+        from pipelines.resources import WarehouseResource
+        from pipelines.sensors import new_administration_keys
+
+        with dg.DagsterInstance.get() as instance:
+            assert defs.resolve_job_def("administrations_job").execute_in_process(instance=instance).success
+            instance.add_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME, new_administration_keys(instance, WarehouseResource()))
+
+        port = _free_port()
+        log = open(tmp_path / "dagster-dev.log", "wb")
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml", "-p", str(port)],
+            cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}/graphql"
+            deadline = time.monotonic() + 180
+            while True:
+                try:
+                    _graphql(url, "{ version }", {})
+                    break
+                except (httpx.HTTPError, AssertionError, KeyError):
+                    assert process.poll() is None, (tmp_path / "dagster-dev.log").read_text()[-3000:]
+                    assert time.monotonic() < deadline, "dagster dev did not come up"
+                    time.sleep(1)
+            params = {
+                "assetSelection": [{"path": [c.table]} for c in PERIOD_ASSETS],
+                "partitionNames": [f"{a}|{p}" for a in ADMINS for p in PERIODS],
+                "fromFailure": False,
+            }
+            launched = _graphql(url, LAUNCH, {"params": params})["launchPartitionBackfill"]
+            assert launched["__typename"] == "LaunchBackfillSuccess", launched
+            deadline = time.monotonic() + 600
+            while True:
+                status = _graphql(url, STATUS, {"id": launched["backfillId"]})["partitionBackfillOrError"]["status"]
+                if status in ("COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"):
+                    break
+                assert time.monotonic() < deadline, f"backfill still {status}"
+                time.sleep(2)
+            assert status in ("COMPLETED", "COMPLETED_SUCCESS"), (tmp_path / "dagster-dev.log").read_text()[-5000:]
+        finally:
+            _stop(process)
+            log.close()
+
+        store = WarehouseResource().warehouse()
+        data = sim.environment("12345").data
+        for connector in PERIOD_ASSETS:
+            for admin in ADMINS:
+                unit = int(admin.rsplit("-", 1)[1])
+                for period in PERIODS:
+                    year, p = (int(x) for x in period.split("-"))
+                    got = store.query(
+                        f"SELECT count(*) AS n FROM {connector.table} WHERE environment = 'o12345' "
+                        f"AND administration_id = {unit} AND fiscal_year = {year} AND period = {p}"
+                    )["n"][0]
+                    assert got == data.frame(connector.id, unit, year, p).height > 0, (connector.id, admin, period)

@@ -1,0 +1,119 @@
+"""Slices: the unit a load replaces, checked against the catalog before anything is written.
+
+A slice is given as a mapping of slice columns to values:
+
+| connector slicing | slice keys |
+|---|---|
+| `NONE` (administrations) | environment |
+| `ADMINISTRATION` | environment, administration_id |
+| `ADMINISTRATION_PERIOD` | environment, administration_id, fiscal_year, period |
+
+Snapshot connectors (open items) add `snapshot_date`, so every load keeps its own dated copy.
+`environment` is always part of it: administration ids repeat across AFAS environments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import PurePosixPath
+from urllib.parse import quote
+
+import polars as pl
+
+from afas.catalog import Connector, Slicing
+from warehouse.sql import ident
+
+ENVIRONMENT = "environment"
+SNAPSHOT_DATE = "snapshot_date"
+LOADED_AT = "loaded_at"
+
+_BY_SLICING: dict[Slicing, tuple[str, ...]] = {
+    Slicing.NONE: (ENVIRONMENT,),
+    Slicing.ADMINISTRATION: (ENVIRONMENT, "administration_id"),
+    Slicing.ADMINISTRATION_PERIOD: (ENVIRONMENT, "administration_id", "fiscal_year", "period"),
+}
+
+
+def slice_columns(connector: Connector) -> tuple[str, ...]:
+    """The columns that identify a slice of this connector's table, in path order."""
+    columns = _BY_SLICING[connector.slicing]
+    if connector.snapshots:
+        columns = columns[:2] + (SNAPSHOT_DATE,) + columns[2:]
+    return columns
+
+
+def load_columns(connector: Connector) -> tuple[str, ...]:
+    """Columns the warehouse fills itself (the frame need not carry them)."""
+    return (ENVIRONMENT, SNAPSHOT_DATE, LOADED_AT) if connector.snapshots else (ENVIRONMENT, LOADED_AT)
+
+
+def validate_slice(connector: Connector, slice: Mapping[str, object]) -> dict[str, object]:
+    """Check that `slice` names exactly this connector's slice columns, with values of the right type.
+
+    Returns:
+        The slice as a dict in `slice_columns` order.
+
+    Raises:
+        ValueError: missing or unexpected keys, or a value of the wrong type.
+    """
+    expected = slice_columns(connector)
+    missing = [c for c in expected if c not in slice]
+    unexpected = [c for c in slice if c not in expected]
+    if missing or unexpected:
+        raise ValueError(
+            f"slice of {connector.table} ({connector.slicing.value}"
+            f"{', snapshots' if connector.snapshots else ''}) must have exactly the keys {list(expected)}; "
+            f"missing {missing}, unexpected {unexpected}"
+        )
+    for column in expected:
+        value = slice[column]
+        if column == ENVIRONMENT:
+            ok = isinstance(value, str) and value != ""
+        elif column == SNAPSHOT_DATE:
+            ok = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+        else:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        if not ok:
+            raise ValueError(f"slice value {column}={value!r} of {connector.table} has the wrong type")
+    return {c: slice[c] for c in expected}
+
+
+def check_frame_in_slice(connector: Connector, slice: Mapping[str, object], frame: pl.DataFrame) -> None:
+    """Every row of `frame` must belong to the slice it replaces (nulls do not).
+
+    Only slice columns present in the frame are checked; the warehouse fills the others. Writing a
+    row into the wrong slice would make it unreachable by that slice's next replace.
+
+    Raises:
+        ValueError: rows disagree with the slice; the message counts them and shows one value.
+    """
+    for column, value in slice.items():
+        if column not in frame.columns:
+            continue
+        try:
+            wrong = frame.filter(pl.col(column).ne_missing(pl.lit(value)))
+        except pl.exceptions.PolarsError as error:
+            raise ValueError(f"{connector.table}.{column} cannot be compared with slice value {value!r}: {error}") from None
+        if wrong.height:
+            raise ValueError(
+                f"{wrong.height} of {frame.height} rows of {connector.table} have {column} other than the "
+                f"slice's {value!r} (first: {wrong[column][0]!r}); nothing was written"
+            )
+
+
+def where_clause(slice: Mapping[str, object]) -> tuple[str, list[object]]:
+    """`col = ? AND …` for the slice, with its parameters."""
+    return " AND ".join(f"{ident(c)} = ?" for c in slice), list(slice.values())
+
+
+def partition_path(slice: Mapping[str, object]) -> PurePosixPath:
+    """The slice's folder below the table's publish folder, Hive style: `environment=o1/administration_id=1/…`.
+
+    Values are percent-encoded so that any environment name makes one safe folder name.
+    """
+    parts = []
+    for column, value in slice.items():
+        text = value.isoformat() if isinstance(value, dt.date) else str(value)
+        parts.append(f"{column}={quote(text, safe='')}")
+    return PurePosixPath(*parts)

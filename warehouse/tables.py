@@ -1,0 +1,190 @@
+"""Table definitions derived from the connector catalog: DDL, comments, and columns added later.
+
+Each catalog connector becomes table `connector.table`:
+
+1. load columns first: `environment` (the configured AFAS environment name; administration ids
+   repeat across environments) and, for snapshot connectors, `snapshot_date`;
+2. the catalog's fields, in catalog order, typed by kind;
+3. `loaded_at`, when the warehouse wrote the row's slice.
+
+Every table and column carries a comment (AFAS GetConnector id, field id and meaning), so the data
+dictionary lives in the database. Fields AFAS sends that the catalog does not know are added as
+columns when they first arrive, typed from the frame.
+
+One extra table, `slice_loads`, records the last load of every slice. It is what tells "this
+administration now has no open items" apart from "this administration was never loaded".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import duckdb
+
+from afas.catalog import CONNECTORS, Connector, Field, Kind
+from warehouse.slices import ENVIRONMENT, LOADED_AT, SNAPSHOT_DATE, slice_columns
+from warehouse.sql import ident, literal
+
+
+@dataclass(frozen=True)
+class TableColumn:
+    """One column of a warehouse table."""
+
+    name: str
+    type: str
+    comment: str
+    not_null: bool = False
+
+    @property
+    def ddl(self) -> str:
+        return f"{ident(self.name)} {self.type}{' NOT NULL' if self.not_null else ''}"
+
+
+_KIND_TYPES: dict[Kind, str] = {
+    Kind.INT: "BIGINT",
+    Kind.TEXT: "VARCHAR",
+    Kind.DATE: "DATE",
+    Kind.DATETIME: "TIMESTAMPTZ",  # an instant: AFAS's Amsterdam-local times carry their zone
+    Kind.BOOL: "BOOLEAN",
+    Kind.BLOB: "VARCHAR",  # base64 text as AFAS sends it
+}
+
+_ENVIRONMENT = TableColumn(
+    ENVIRONMENT,
+    "VARCHAR",
+    "Load: AFAS environment name as configured in the pipeline (e.g. o12345); "
+    "administration ids repeat across environments",
+    not_null=True,
+)
+_SNAPSHOT_DATE = TableColumn(
+    SNAPSHOT_DATE, "DATE", "Load: day the open items were read; every load keeps its own snapshot", not_null=True
+)
+_LOADED_AT = TableColumn(LOADED_AT, "TIMESTAMPTZ", "Load: when the pipeline wrote this row's slice", not_null=True)
+
+#: Name of the table that records the last load of every slice.
+SLICE_LOADS = "slice_loads"
+_SLICE_LOADS_COMMENT = (
+    "Warehouse: the last load of every slice (one row per table × slice); a slice loaded with no rows "
+    "has row_count 0. Slice columns a table is not sliced by are NULL."
+)
+_SLICE_LOADS_COLUMNS: tuple[TableColumn, ...] = (
+    TableColumn("table_name", "VARCHAR", "Warehouse table the slice belongs to", not_null=True),
+    _ENVIRONMENT,
+    TableColumn("administration_id", "BIGINT", "Slice: administration (AFAS UnitId); NULL when not sliced by it"),
+    TableColumn("fiscal_year", "BIGINT", "Slice: fiscal year; NULL when not sliced by it"),
+    TableColumn("period", "BIGINT", "Slice: period; NULL when not sliced by it"),
+    TableColumn("snapshot_date", "DATE", "Slice: snapshot day of open items; NULL for other tables"),
+    TableColumn("row_count", "BIGINT", "Rows the slice holds after the load", not_null=True),
+    _LOADED_AT,
+)
+#: slice_loads columns that identify a slice (NULL where a table is not sliced by the column).
+SLICE_LOAD_KEYS: tuple[str, ...] = ("environment", "administration_id", "fiscal_year", "period", "snapshot_date")
+
+
+def column_type(field: Field) -> str:
+    """The DuckDB type of a catalog field (money keeps the field's decimals)."""
+    if field.kind is Kind.MONEY:
+        return f"DECIMAL(38, {field.decimals})"
+    return _KIND_TYPES[field.kind]
+
+
+def field_comment(field: Field) -> str:
+    """`AFAS <field id>: <meaning>`, e.g. `AFAS UnitId: Administratie (AFAS UnitId)`."""
+    return f"AFAS {field.id}: {field.meaning}"
+
+
+def table_columns(connector: Connector) -> tuple[TableColumn, ...]:
+    """The table's columns in order: load columns, catalog fields, `loaded_at`."""
+    leading = (_ENVIRONMENT, _SNAPSHOT_DATE) if connector.snapshots else (_ENVIRONMENT,)
+    fields = tuple(TableColumn(f.column, column_type(f), field_comment(f)) for f in connector.fields)
+    return (*leading, *fields, _LOADED_AT)
+
+
+def table_comment(connector: Connector) -> str:
+    """Connector description, GetConnector id, grain and slicing, in one line."""
+    key_columns = [connector.field(k).column for k in connector.key]
+    grain = [ENVIRONMENT, *([SNAPSHOT_DATE] if connector.snapshots else []), *key_columns]
+    return (
+        f"{connector.description}. AFAS GetConnector {connector.id}; one row per {' × '.join(grain)}; "
+        f"sliced by {', '.join(slice_columns(connector))}."
+    )
+
+
+def create_statements(table: str, comment: str, columns: tuple[TableColumn, ...]) -> list[str]:
+    """CREATE TABLE plus COMMENT statements for the table and each column."""
+    body = ",\n    ".join(c.ddl for c in columns)
+    statements = [f"CREATE TABLE {ident(table)} (\n    {body}\n)", f"COMMENT ON TABLE {ident(table)} IS {literal(comment)}"]
+    statements += [f"COMMENT ON COLUMN {ident(table)}.{ident(c.name)} IS {literal(c.comment)}" for c in columns]
+    return statements
+
+
+def definitions() -> dict[str, tuple[str, tuple[TableColumn, ...]]]:
+    """Every table the warehouse holds: name → (comment, columns); catalog tables, then slice_loads."""
+    tables = {c.table: (table_comment(c), table_columns(c)) for c in CONNECTORS}
+    tables[SLICE_LOADS] = (_SLICE_LOADS_COMMENT, _SLICE_LOADS_COLUMNS)
+    return tables
+
+
+def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Base tables of the main schema of the open database."""
+    rows = con.execute(
+        "SELECT table_name FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def create_missing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Create every warehouse table that does not exist yet; returns the names created (sorted)."""
+    have = existing_tables(con)
+    created = []
+    for table, (comment, columns) in definitions().items():
+        if table not in have:
+            for statement in create_statements(table, comment, columns):
+                con.execute(statement)
+            created.append(table)
+    return sorted(created)
+
+
+def table_column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """The table's current columns and their DuckDB types, in table order."""
+    rows = con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
+        [table],
+    ).fetchall()
+    return dict(rows)
+
+
+def add_new_columns(
+    con: duckdb.DuckDBPyConnection, table: str, frame_types: Mapping[str, str], today: dt.date
+) -> list[str]:
+    """Add columns the frame has and the table lacks, typed as DuckDB reads them from the frame.
+
+    An all-null column of unknown type (polars `Null`) becomes VARCHAR: it has to be some type, and
+    text loses nothing when the field's real values arrive. A categorical column (DuckDB ENUM) becomes
+    VARCHAR too: an ENUM column would refuse the next load's new values.
+
+    Args:
+        con: an open connection, inside the write's transaction.
+        table: the table to extend.
+        frame_types: the frame's columns and their DuckDB types (from `DESCRIBE`), in frame order.
+        today: the date written in the new columns' comments.
+
+    Returns:
+        The names of the added columns, in frame order.
+    """
+    have = set(table_column_types(con, table))
+    added = []
+    for name, duck_type in frame_types.items():
+        if name in have:
+            continue
+        if duck_type.strip('"') == "NULL" or duck_type.startswith("ENUM("):
+            duck_type = "VARCHAR"
+        con.execute(f"ALTER TABLE {ident(table)} ADD COLUMN {ident(name)} {duck_type}")
+        comment = f"AFAS field not in the catalog (added {today.isoformat()})"
+        con.execute(f"COMMENT ON COLUMN {ident(table)}.{ident(name)} IS {literal(comment)}")
+        added.append(name)
+    return added
