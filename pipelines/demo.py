@@ -36,6 +36,14 @@ def demo_environment(port: int) -> dict[str, str]:
     }
 
 
+def prepare_dagster_home(folder: Path) -> None:
+    """A Dagster instance folder for the demo (storage on disk; no telemetry from a demo)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
+
+
 def free_port(preferred: int) -> int:
     with socket.socket() as s:
         try:
@@ -77,7 +85,7 @@ def register(environments: list[tuple[str, str, str]], home: Path) -> int:
 def run() -> int:
     port = free_port(int(os.environ.get("AFAS_SIMULATOR_PORT") or DEMO_PORT))
     os.environ.update(demo_environment(port))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    prepare_dagster_home(Path(os.environ["DAGSTER_HOME"]))
 
     from afas_simulator import Simulator, default_config
     from pipelines.cli import main as cli

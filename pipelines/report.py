@@ -6,8 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-TRIAL_BALANCE_SQL = """SELECT environment, administration_id, fiscal_year, period, account_no, account_description,
-       debit, credit, net, balance
+TRIAL_BALANCE_SQL = """SELECT account_no, account_description, debit, credit, balance
 FROM trial_balance
 WHERE environment = 'o12345' AND administration_id = 1 AND fiscal_year = 2025 AND period = 12
 ORDER BY account_no"""
@@ -23,10 +22,10 @@ def print_landing_report(data_dir: Path) -> None:
         print(f"\nAnalysts' database: {analyst}")
         print("  (open it read-only from DuckDB, a notebook or DBeaver; it never blocks a load)\n")
         for name, _comment in tables:
-            count = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+            count = con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
             print(f"  {name:32} {count:>10,} rows")
         print(f"\nTrial balance, administration 1 of o12345, December 2025:\n\n{TRIAL_BALANCE_SQL}\n")
-        print(con.sql(TRIAL_BALANCE_SQL).limit(12))
+        print(con.sql(TRIAL_BALANCE_SQL + " LIMIT 12"))
     finally:
         con.close()
     print(f"The pipeline's own database is {(data_dir / 'warehouse.duckdb').resolve()} (not for analysts).")

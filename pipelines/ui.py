@@ -17,7 +17,14 @@ from pathlib import Path
 
 import httpx
 
-from pipelines.demo import DEMO_PORT, demo_environment, free_port, register, simulator_environments
+from pipelines.demo import (
+    DEMO_PORT,
+    demo_environment,
+    free_port,
+    prepare_dagster_home,
+    register,
+    simulator_environments,
+)
 
 
 def _wait_until_up(url: str, seconds: float = 30.0) -> None:
@@ -48,7 +55,7 @@ def run() -> int:
     port = free_port(int(os.environ.get("AFAS_SIMULATOR_PORT") or DEMO_PORT))
     env = {**os.environ, **demo_environment(port)}
     os.environ.update(env)
-    Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    prepare_dagster_home(Path(env["DAGSTER_HOME"]))
     simulator = subprocess.Popen(
         [sys.executable, "-m", "afas_simulator", "--port", str(port)],
         env=env, start_new_session=True, stdout=subprocess.DEVNULL,
