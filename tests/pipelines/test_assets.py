@@ -1,0 +1,135 @@
+"""Every asset against the simulator: ground truth, idempotence, contract failures, schema drift."""
+
+from __future__ import annotations
+
+import dagster as dg
+import polars as pl
+import pytest
+
+from afas import catalog
+from afas_simulator.definitions import ExtraField, FieldChanges
+from tests.conftest import MEMBER
+from tests.pipelines.pipeline_support import ENV, failure_metadata, start_pipeline
+
+PERIOD = "o12345-1|2025-03"
+ADMIN_LEVEL = [catalog.ACCOUNTS, catalog.ALLOCATION_CODES, catalog.DOSSIER_ITEMS, catalog.RECEIVABLES, catalog.PAYABLES]
+PERIOD_LEVEL = [catalog.PERIOD_VALUES, catalog.TRANSACTIONS, catalog.TRANSACTIONS_ALLOCATED]
+
+
+@pytest.fixture
+def pipeline(sim, tmp_path, monkeypatch):
+    monkeypatch.setenv("AFAS_DATA_DIR", str(tmp_path / "data"))
+    with dg.instance_for_test() as instance:
+        p = start_pipeline(sim, tmp_path, instance)
+        p.load_administrations()
+        yield p
+
+
+def money_sum(frame: pl.DataFrame, column: str):
+    return frame[column].sum() if frame.height else 0
+
+
+def test_every_asset_matches_the_simulator(pipeline):
+    truth = pipeline.sim.environment(MEMBER).data
+    assert pipeline.table(catalog.ADMINISTRATIONS)["administration_id"].to_list() == truth.administrations()
+    pipeline.materialize(ADMIN_LEVEL, partition_key="o12345-1")
+    result = pipeline.materialize(PERIOD_LEVEL, partition_key=PERIOD)
+    for connector in ADMIN_LEVEL + PERIOD_LEVEL:
+        args = {"unit_id": 1}
+        if connector in PERIOD_LEVEL:
+            args.update(year=2025, period=3)
+        expected = truth.frame(connector.id, **args)
+        got = pipeline.table(connector, f"environment = '{ENV}' AND administration_id = 1")
+        assert got.height == expected.height > 0, connector.id
+        money = [f for f in connector.fields if f.kind.name == "MONEY"]
+        for f in money:
+            assert money_sum(got, f.column) == money_sum(expected, f.id), (connector.id, f.id)
+    mats = [e.materialization for e in result.get_asset_materialization_events()]
+    tx = next(m for m in mats if m.asset_key.path == ["transactions"])
+    assert tx.partition == PERIOD
+    assert tx.metadata["rows"].value == truth.frame(catalog.TRANSACTIONS.id, 1, 2025, 3).height
+    assert tx.metadata["afas_requests"].value >= 1
+    assert tx.metadata["afas_connector"].value == catalog.TRANSACTIONS.id
+    checks = result.get_asset_check_evaluations()
+    assert checks and all(c.passed for c in checks)
+
+
+def test_open_items_are_kept_as_dated_snapshots(pipeline):
+    pipeline.materialize([catalog.RECEIVABLES], partition_key="o12345-1")
+    snapshot = pipeline.table(catalog.RECEIVABLES)
+    assert snapshot["snapshot_date"].n_unique() == 1 and snapshot.height > 0
+
+
+def test_loading_a_partition_twice_leaves_identical_tables(pipeline):
+    pipeline.materialize(PERIOD_LEVEL, partition_key=PERIOD)
+    first = {c.table: pipeline.table(c) for c in PERIOD_LEVEL}
+    pipeline.materialize(PERIOD_LEVEL, partition_key=PERIOD)
+    for c in PERIOD_LEVEL:
+        assert pipeline.table(c).equals(first[c.table]), c.table
+
+
+@pytest.mark.parametrize("mode", ["unbalanced", "duplicate", "null_key"])
+def test_a_bad_row_fails_the_partition_and_keeps_the_earlier_data(pipeline, mode):
+    pipeline.materialize([catalog.TRANSACTIONS], partition_key=PERIOD)
+    before = pipeline.table(catalog.TRANSACTIONS)
+    pipeline.sim.faults.script("bad_row", connector=catalog.TRANSACTIONS.id, mode=mode)
+    result = pipeline.materialize([catalog.TRANSACTIONS], partition_key=PERIOD, raise_on_error=False)
+    assert not result.success
+    meta = failure_metadata(result)
+    assert meta["failed_slices"] == [PERIOD]
+    assert f"{PERIOD} failure_cases" in meta and f"{PERIOD} error_counts" in meta
+    if mode == "unbalanced":
+        assert "does not balance" in meta[f"{PERIOD} summary"]
+    assert pipeline.table(catalog.TRANSACTIONS).equals(before)
+
+
+def test_an_extra_field_adds_a_column_and_is_reported(pipeline):
+    env = pipeline.sim.environment(MEMBER).spec
+    env.field_changes = {catalog.TRANSACTIONS.id: FieldChanges(added=(ExtraField("Btw-nummer"),))}
+    try:
+        result = pipeline.materialize([catalog.TRANSACTIONS], partition_key=PERIOD)
+    finally:
+        env.field_changes = {}
+    meta = result.get_asset_materialization_events()[0].materialization.metadata
+    assert meta["new_afas_fields"].value == {"Btw-nummer": "btw_nummer"}
+    assert meta["columns_added"].value == ["btw_nummer"]
+    assert pipeline.table(catalog.TRANSACTIONS)["btw_nummer"][0] == "X0"
+
+
+def test_a_missing_required_field_fails_naming_connector_and_field(pipeline):
+    env = pipeline.sim.environment(MEMBER).spec
+    env.field_changes = {catalog.TRANSACTIONS.id: FieldChanges(removed=frozenset({"AccountNo"}))}
+    try:
+        result = pipeline.materialize([catalog.TRANSACTIONS], partition_key=PERIOD, raise_on_error=False)
+    finally:
+        env.field_changes = {}
+    assert not result.success
+    error = failure_metadata(result)[f"{PERIOD} error"]
+    assert "Visionplanner_transactions" in error and "AccountNo" in error
+
+
+def test_a_missing_optional_field_loads_as_empty(pipeline):
+    env = pipeline.sim.environment(MEMBER).spec
+    env.field_changes = {catalog.TRANSACTIONS.id: FieldChanges(removed=frozenset({"VatCode"}))}
+    try:
+        result = pipeline.materialize([catalog.TRANSACTIONS], partition_key=PERIOD)
+    finally:
+        env.field_changes = {}
+    meta = result.get_asset_materialization_events()[0].materialization.metadata
+    assert meta["afas_fields_missing"].value == ["VatCode"]
+    assert pipeline.table(catalog.TRANSACTIONS)["vat_code"].null_count() == meta["rows"].value
+
+
+def test_documents_are_mirrored_on_request(pipeline, tmp_path):
+    from assets.documents import document_files
+
+    pipeline.materialize([catalog.DOSSIER_ITEMS], partition_key="o12345-1")
+    result = dg.materialize([document_files], instance=pipeline.instance, partition_key="o12345-1",
+                            resources=pipeline.resources)
+    meta = result.get_asset_materialization_events()[0].materialization.metadata
+    files = [p for p in (tmp_path / "data" / "documents" / ENV / "1").iterdir() if p.is_file()]
+    assert meta["downloaded"].value == len(files) > 0
+    assert all(f.read_bytes().startswith(b"%PDF") for f in files)
+    again = dg.materialize([document_files], instance=pipeline.instance, partition_key="o12345-1",
+                           resources=pipeline.resources)
+    assert again.get_asset_materialization_events()[0].materialization.metadata["downloaded"].value == 0

@@ -1,0 +1,60 @@
+"""The administrations sensor, the daily schedules, and the code location as `dagster` loads it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+
+from pipelines.partitions import ADMINISTRATION_PARTITIONS_NAME
+from pipelines.schedules import daily_administration_assets, daily_open_periods
+from pipelines.sensors import administration_partitions_sensor
+from tests.pipelines.pipeline_support import start_pipeline
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def pipeline(sim, tmp_path, monkeypatch):
+    monkeypatch.setenv("AFAS_DATA_DIR", str(tmp_path / "data"))
+    with dg.instance_for_test() as instance:
+        yield start_pipeline(sim, tmp_path, instance)
+
+
+def test_sensor_adds_new_administrations_once(pipeline):
+    from afas import catalog
+
+    pipeline.materialize([catalog.ADMINISTRATIONS])
+    context = dg.build_sensor_context(instance=pipeline.instance, resources=pipeline.resources)
+    result = administration_partitions_sensor(context)
+    (request,) = result.dynamic_partitions_requests
+    assert request.partition_keys == ["o12345-1", "o12345-2", "o12345-3"]
+    pipeline.instance.add_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME, request.partition_keys)
+    again = administration_partitions_sensor(dg.build_sensor_context(instance=pipeline.instance, resources=pipeline.resources))
+    assert isinstance(again, dg.SkipReason)
+
+
+def test_daily_schedules_request_exact_partitions(pipeline):
+    pipeline.instance.add_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME, ["o12345-1", "o12345-2"])
+    when = dt.datetime(2026, 1, 5, 5, 30, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    context = dg.build_schedule_context(instance=pipeline.instance, scheduled_execution_time=when)
+    periods = list(daily_open_periods(context))
+    assert sorted(str(r.partition_key) for r in periods) == [
+        "o12345-1|2025-12", "o12345-1|2026-01", "o12345-2|2025-12", "o12345-2|2026-01",
+    ]
+    assert len({r.run_key for r in periods}) == 4
+    admins = list(daily_administration_assets(context))
+    assert [r.partition_key for r in admins] == ["o12345-1", "o12345-2"]
+
+
+def test_definitions_validate_from_workspace():
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=ROOT, capture_output=True, text=True, timeout=180,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
