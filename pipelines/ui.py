@@ -51,7 +51,14 @@ def _stop(process: subprocess.Popen) -> None:
             pass
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    # Turn TERM/HUP into an exception so the `finally` below stops Dagster and the simulator too.
+    raise KeyboardInterrupt
+
+
 def run() -> int:
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _exit_on_signal)
     port = free_port(int(os.environ.get("AFAS_SIMULATOR_PORT") or DEMO_PORT))
     env = {**os.environ, **demo_environment(port)}
     os.environ.update(env)
