@@ -15,6 +15,7 @@ from afas.documents import save_document
 from assets.factory import GROUP, asset_key
 from pipelines.partitions import AdministrationRef, administration_partitions
 from pipelines.resources import AfasResource, WarehouseResource, data_dir
+from warehouse.lookups import attachments
 
 
 @dg.asset(
@@ -28,15 +29,11 @@ from pipelines.resources import AfasResource, WarehouseResource, data_dir
 )
 def document_files(context: dg.AssetExecutionContext, afas: AfasResource, warehouse: WarehouseResource):
     admin = AdministrationRef.parse(context.partition_key)
-    items = warehouse.warehouse().query(
-        "SELECT subject_id, file_id, file_name FROM dossier_items "
-        "WHERE environment = $env AND administration_id = $admin AND file_id IS NOT NULL ORDER BY 1, 2",
-        {"env": admin.environment, "admin": admin.administration_id},
-    )
+    items = attachments(warehouse.warehouse(), admin.environment, admin.administration_id)
     client = afas.client(admin.environment)
     folder = data_dir() / "documents" / admin.environment / str(admin.administration_id)
     downloaded = kept = 0
-    for subject_id, file_id, file_name in items.iter_rows():
+    for subject_id, file_id, _file_name in items:
         marker = folder / ".ids" / file_id
         if marker.exists():
             kept += 1

@@ -7,15 +7,12 @@ import dagster as dg
 
 from pipelines.partitions import ADMINISTRATION_PARTITIONS_NAME, AdministrationRef, administration_partitions
 from pipelines.resources import WarehouseResource
+from warehouse.lookups import known_administrations
 
 
 def administration_keys(warehouse: WarehouseResource) -> list[str]:
     """Partition keys of every administration the warehouse knows, in a stable order."""
-    store = warehouse.warehouse()
-    if "administrations" not in store.tables():
-        return []
-    rows = store.query("SELECT DISTINCT environment, administration_id FROM administrations ORDER BY 1, 2")
-    return [AdministrationRef(env, int(admin)).key for env, admin in rows.iter_rows()]
+    return [AdministrationRef(env, admin).key for env, admin in known_administrations(warehouse.warehouse())]
 
 
 def new_administration_keys(instance: dg.DagsterInstance, warehouse: WarehouseResource) -> list[str]:

@@ -110,3 +110,17 @@ def test_doctor_compares_fields_with_the_catalog(sim, tmp_path):
     connect(sim, tmp_path)
     code, out = run(tmp_path, "doctor")
     assert "fields of Visionplanner_transactions: 18 fields as in the catalog" in out
+
+
+def test_document_command_saves_one_attachment_by_name(sim, tmp_path):
+    from afas import catalog
+
+    connect(sim, tmp_path)
+    item = sim.environment(MEMBER).data.frame(catalog.DOSSIER_ITEMS.id, unit_id=1).row(0, named=True)
+    out_dir = tmp_path / "docs"
+    code, out = run(tmp_path, "document", "--env", "o12345", str(item["SubjectId"]), item["FileId"], "--out", str(out_dir))
+    assert code == 0, out
+    saved = out_dir / item["FileName"]
+    assert saved.read_bytes() == sim.environment(MEMBER).data.subject_file(item["SubjectId"], item["FileId"]).data
+    code, out = run(tmp_path, "document", "--env", "o12345", "1", "0" * 32, "--out", str(out_dir))
+    assert code == 2 and "no file" in out
