@@ -18,11 +18,14 @@ import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import orjson
 
 from afas.errors import ConfigurationError
 from afas.settings import MAX_QUERY_LENGTH
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 class Op(enum.IntEnum):
@@ -101,6 +104,9 @@ def render_value(value: FilterValue) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            # AFAS compares against Amsterdam wall-clock time.
+            value = value.astimezone(AMSTERDAM)
         return value.replace(tzinfo=None, microsecond=0).isoformat(timespec="seconds")
     if isinstance(value, dt.date):
         return value.isoformat()

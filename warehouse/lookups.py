@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from warehouse.store import Warehouse
 
 
@@ -23,3 +25,22 @@ def attachments(store: Warehouse, environment: str, administration_id: int) -> l
         {"env": environment, "admin": administration_id},
     )
     return [(int(s), str(f), n) for s, f, n in rows.iter_rows()]
+
+
+def periods_of_entry_dates(
+    store: Warehouse, environment: str, pairs: list[tuple[int, dt.date]]
+) -> dict[tuple[int, dt.date], list[tuple[int, int]]]:
+    """For (administration, booking date) pairs: the (fiscal year, period) slices holding entries of that date."""
+    if not pairs or "transactions" not in store.tables():
+        return {}
+    units = sorted({u for u, _ in pairs})
+    dates = sorted({d for _, d in pairs})
+    rows = store.query(
+        "SELECT DISTINCT administration_id, entry_date, fiscal_year, period FROM transactions "
+        "WHERE environment = $env AND list_contains($units, administration_id) AND list_contains($dates, entry_date)",
+        {"env": environment, "units": units, "dates": dates},
+    )
+    found: dict[tuple[int, dt.date], list[tuple[int, int]]] = {}
+    for unit, entry_date, year, period in rows.iter_rows():
+        found.setdefault((int(unit), entry_date), []).append((int(year), int(period)))
+    return found

@@ -54,3 +54,9 @@ def test_query_length_limit():
         render_query(many)
     few = Filter.where(*[Condition("AccountNo", Op.NE, f"{i:04d}") for i in range(60)])
     assert len(urlencode(render_query(few))) <= 2049
+
+
+def test_aware_datetimes_become_amsterdam_wall_time():
+    utc = dt.datetime(2025, 7, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
+    f = Filter.where(Condition("Modified", Op.GE, utc))
+    assert dict(render_query(f))["filtervalues"] == "2025-07-01T14:00:00"
