@@ -58,6 +58,8 @@ class ChangeSet:
     Attributes:
         period_slices: (administration, year, period) → the latest change seen in it.
         administrations: administrations whose master data or open items may have changed → latest change.
+        renamed_accounts: administrations with renamed accounts → latest rename; period values
+            carry the account description, so all their periods need it again.
         new_administrations: administration ids AFAS has that the warehouse does not.
         cursor: where the next look starts.
         source: "changed_entry_dates", "modified" or "baseline" (first look: cursor only).
@@ -66,6 +68,7 @@ class ChangeSet:
 
     period_slices: dict[tuple[int, int, int], dt.datetime] = field(default_factory=dict)
     administrations: dict[int, dt.datetime] = field(default_factory=dict)
+    renamed_accounts: dict[int, dt.datetime] = field(default_factory=dict)
     new_administrations: list[int] = field(default_factory=list)
     cursor: Cursor = field(default_factory=Cursor)
     source: str = "baseline"
@@ -73,7 +76,7 @@ class ChangeSet:
 
     @property
     def empty(self) -> bool:
-        return not (self.period_slices or self.administrations or self.new_administrations)
+        return not (self.period_slices or self.administrations or self.renamed_accounts or self.new_administrations)
 
 
 def _latest(frame: pl.DataFrame, column: str = "Modified") -> dt.datetime | None:
@@ -147,6 +150,7 @@ def detect_changes(
     accounts = _fresh(all_accounts, list(catalog.ACCOUNTS.key), cursor, seen)
     for unit, modified in accounts.select("UnitId", "Modified").iter_rows():
         _note(changes.administrations, unit, modified)
+        _note(changes.renamed_accounts, unit, modified)
     administrations = client.fetch(catalog.ADMINISTRATIONS.id).frame
     known = {admin for env, admin in known_administrations(store) if env == environment}
     changes.new_administrations = sorted(set(administrations[catalog.ADMIN_ID].to_list()) - known)

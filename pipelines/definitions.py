@@ -6,6 +6,7 @@ import dagster as dg
 
 from assets.documents import document_files
 from assets.factory import connector_assets
+from pipelines.change_sensor import afas_change_sensor
 from pipelines.jobs import administration_assets_job, administrations_job, period_assets_job
 from pipelines.resources import AfasResource, WarehouseResource
 from pipelines.schedules import daily_administration_assets, daily_administrations, daily_open_periods
@@ -15,6 +16,6 @@ defs = dg.Definitions(
     assets=[*connector_assets(), document_files],
     jobs=[administrations_job, administration_assets_job, period_assets_job],
     schedules=[daily_administrations, daily_administration_assets, daily_open_periods],
-    sensors=[administration_partitions_sensor],
+    sensors=[administration_partitions_sensor, afas_change_sensor],
     resources={"afas": AfasResource(), "warehouse": WarehouseResource()},
 )

@@ -7,7 +7,6 @@ per administration one run over all its periods — the same shape a UI backfill
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 import dagster as dg
@@ -15,9 +14,8 @@ import dagster as dg
 from pipelines.partitions import (
     ADMINISTRATION_PARTITIONS_NAME,
     AdministrationRef,
-    PeriodRef,
-    SliceRef,
-    period_keys,
+    history_range_tags,
+    loaded_period_keys,
 )
 
 _QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -65,12 +63,9 @@ def load_everything(
     )
     progress(f"master data and open items of {len(keys)} administrations: {_describe(_rows(result))}")
 
-    # Through this year: next year's partitions exist for the schedule, but hold nothing yet.
-    periods = [k for k in period_keys() if int(k[:4]) <= dt.date.today().year]
+    periods = loaded_period_keys()
     period_job = defs.resolve_job_def("period_assets_job")
     for key in keys:
-        admin = AdministrationRef.parse(key)
-        first = SliceRef(admin, PeriodRef.parse(periods[0])).key
-        last = SliceRef(admin, PeriodRef.parse(periods[-1])).key
-        result = period_job.execute_in_process(instance=instance, run_config=_QUIET, tags=_range_tags(first, last))
+        tags = history_range_tags(AdministrationRef.parse(key))
+        result = period_job.execute_in_process(instance=instance, run_config=_QUIET, tags=tags)
         progress(f"{key}: {len(periods)} periods ({periods[0]} .. {periods[-1]}): {_describe(_rows(result))}")

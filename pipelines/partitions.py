@@ -100,3 +100,22 @@ def parse_slice(key: str | dg.MultiPartitionKey) -> SliceRef:
         return SliceRef(AdministrationRef.parse(dims["administration"]), PeriodRef.parse(dims["period"]))
     admin, _, period = key.partition("|")
     return SliceRef(AdministrationRef.parse(admin), PeriodRef.parse(period))
+
+
+def loaded_period_keys() -> list[str]:
+    """Period keys up to this year (next year's partitions exist for the schedule but hold nothing yet)."""
+    return [k for k in period_keys() if int(k[:4]) <= dt.date.today().year]
+
+
+def period_range_tags(admin: AdministrationRef, first: PeriodRef, last: PeriodRef) -> dict[str, str]:
+    """Tags for one run over a range of an administration's periods (how a UI backfill runs it too)."""
+    return {
+        "dagster/asset_partition_range_start": str(SliceRef(admin, first).key),
+        "dagster/asset_partition_range_end": str(SliceRef(admin, last).key),
+    }
+
+
+def history_range_tags(admin: AdministrationRef) -> dict[str, str]:
+    """Tags for one run over every period of an administration up to this year."""
+    periods = loaded_period_keys()
+    return period_range_tags(admin, PeriodRef.parse(periods[0]), PeriodRef.parse(periods[-1]))

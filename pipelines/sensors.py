@@ -3,11 +3,21 @@
 # No `from __future__ import annotations` here: Dagster inspects the `context` annotation at load time.
 
 
+import os
+
 import dagster as dg
 
-from pipelines.partitions import ADMINISTRATION_PARTITIONS_NAME, AdministrationRef, administration_partitions
+from pipelines.jobs import administration_assets_job, period_assets_job
+from pipelines.partitions import (
+    ADMINISTRATION_PARTITIONS_NAME,
+    AdministrationRef,
+    administration_partitions,
+    history_range_tags,
+)
 from pipelines.resources import WarehouseResource
 from warehouse.lookups import known_administrations
+
+HISTORY_VARIABLE = "AFAS_NEW_ADMINISTRATION_HISTORY"
 
 
 def administration_keys(warehouse: WarehouseResource) -> list[str]:
@@ -20,11 +30,34 @@ def new_administration_keys(instance: dg.DagsterInstance, warehouse: WarehouseRe
     return [k for k in administration_keys(warehouse) if k not in known]
 
 
-@dg.sensor(minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+def load_history_automatically() -> bool:
+    """`AFAS_NEW_ADMINISTRATION_HISTORY`: "auto" (default) loads a new administration's history at
+    once; "manual" only adds its partitions, to backfill with one click in the UI."""
+    mode = (os.environ.get(HISTORY_VARIABLE) or "auto").strip().lower()
+    if mode not in ("auto", "manual"):
+        raise ValueError(f"{HISTORY_VARIABLE} must be 'auto' or 'manual', not {mode!r}")
+    return mode == "auto"
+
+
+@dg.sensor(
+    jobs=[administration_assets_job, period_assets_job],
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
 def administration_partitions_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
-    """Adds a partition for every administration that appeared in the `administrations` table."""
+    """Adds a partition for every administration that appeared in the `administrations` table and,
+    unless history loading is manual, loads its master data and every period."""
     new = new_administration_keys(context.instance, warehouse)
     if not new:
         return dg.SkipReason("no new administrations")
     context.log.info(f"new administrations: {', '.join(new)}")
-    return dg.SensorResult(dynamic_partitions_requests=[administration_partitions.build_add_request(new)])
+    requests = []
+    if load_history_automatically():
+        for key in new:
+            requests.append(dg.RunRequest(job_name=administration_assets_job.name, partition_key=key,
+                                          run_key=f"history:{key}"))
+            requests.append(dg.RunRequest(job_name=period_assets_job.name, run_key=f"history-periods:{key}",
+                                          tags=history_range_tags(AdministrationRef.parse(key))))
+    return dg.SensorResult(
+        dynamic_partitions_requests=[administration_partitions.build_add_request(new)], run_requests=requests
+    )

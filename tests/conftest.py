@@ -6,7 +6,12 @@ import contextlib
 import dataclasses
 from collections.abc import Iterator
 
+import os
+
 import pytest
+
+# Period partitions are fixed when the definitions load: start them where the simulator's books do.
+os.environ.setdefault("AFAS_FIRST_YEAR", "2025")
 
 from afas.client import AfasClient
 from afas.connection import Connection

@@ -26,7 +26,7 @@ def pipeline(sim, tmp_path, monkeypatch):
         yield start_pipeline(sim, tmp_path, instance)
 
 
-def test_sensor_adds_new_administrations_once(pipeline):
+def test_sensor_adds_new_administrations_once_and_loads_their_history(pipeline):
     from afas import catalog
 
     pipeline.materialize([catalog.ADMINISTRATIONS])
@@ -34,6 +34,9 @@ def test_sensor_adds_new_administrations_once(pipeline):
     result = administration_partitions_sensor(context)
     (request,) = result.dynamic_partitions_requests
     assert request.partition_keys == ["o12345-1", "o12345-2", "o12345-3"]
+    runs = {(r.job_name, r.partition_key or r.tags["dagster/asset_partition_range_start"]) for r in result.run_requests}
+    assert ("administration_assets_job", "o12345-2") in runs
+    assert ("period_assets_job", "o12345-2|2025-00") in runs and len(runs) == 6
     pipeline.instance.add_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME, request.partition_keys)
     again = administration_partitions_sensor(dg.build_sensor_context(instance=pipeline.instance, resources=pipeline.resources))
     assert isinstance(again, dg.SkipReason)
@@ -58,3 +61,12 @@ def test_definitions_validate_from_workspace():
         cwd=ROOT, capture_output=True, text=True, timeout=180,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_manual_history_only_adds_partitions(pipeline, monkeypatch):
+    from afas import catalog
+
+    monkeypatch.setenv("AFAS_NEW_ADMINISTRATION_HISTORY", "manual")
+    pipeline.materialize([catalog.ADMINISTRATIONS])
+    result = administration_partitions_sensor(dg.build_sensor_context(instance=pipeline.instance, resources=pipeline.resources))
+    assert result.dynamic_partitions_requests and not result.run_requests
