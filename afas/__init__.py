@@ -1,18 +1,24 @@
 """Talking to AFAS Online: credentials, metainfo, ordered and sliced paging, typed rows, errors.
 
-No Dagster and no DuckDB in here: this package is usable on its own.
+No Dagster and no DuckDB in here: this package is usable on its own. Names are imported lazily, so
+`import afas.catalog` (what the simulator uses) does not load the HTTP client.
 """
 
-from afas.catalog import CONNECTORS, REQUIRED_CONNECTOR_IDS, SUBJECT_CONNECTOR, Connector, connector
-from afas.client import AfasClient, Document, FetchResult, slice_filter
-from afas.connection import Connection
-from afas.credentials import AppConnectorToken, EnvironmentCode, EnvironmentType, Secret
-from afas.errors import AfasError
-from afas.filters import Condition, Filter, Op
-from afas.settings import ClientSettings
+import importlib
 
-__all__ = [
-    "AfasClient", "AfasError", "AppConnectorToken", "CONNECTORS", "ClientSettings", "Condition", "Connection",
-    "Connector", "Document", "EnvironmentCode", "EnvironmentType", "FetchResult", "Filter", "Op",
-    "REQUIRED_CONNECTOR_IDS", "SUBJECT_CONNECTOR", "Secret", "connector", "slice_filter",
-]
+_EXPORTS = {
+    "AfasClient": "afas.client", "Document": "afas.client", "FetchResult": "afas.client",
+    "slice_filter": "afas.client", "Connection": "afas.connection", "AppConnectorToken": "afas.credentials",
+    "EnvironmentCode": "afas.credentials", "EnvironmentType": "afas.credentials", "Secret": "afas.credentials",
+    "AfasError": "afas.errors", "Condition": "afas.filters", "Filter": "afas.filters", "Op": "afas.filters",
+    "ClientSettings": "afas.settings", "CONNECTORS": "afas.catalog", "REQUIRED_CONNECTOR_IDS": "afas.catalog",
+    "SUBJECT_CONNECTOR": "afas.catalog", "Connector": "afas.catalog", "connector": "afas.catalog",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'afas' has no attribute {name!r}")
