@@ -29,6 +29,7 @@ from schemas import MissingFieldError
 
 from assets.checks import check_results, check_specs
 from assets.loading import ContractViolation, SliceLoad, SliceSpec, load_slice
+from assets.reconciliation import reconcile, reconciliation_spec
 
 GROUP = "afas"
 SLICES_AT_ONCE = 4  # slices fetched concurrently in one run; AFAS calls stay capped per environment
@@ -131,6 +132,10 @@ def connector_asset(connector: Connector) -> dg.AssetsDefinition:
     """The Dagster asset of one GetConnector."""
     key = asset_key(connector)
     deps = [] if connector is catalog.ADMINISTRATIONS else [asset_key(catalog.ADMINISTRATIONS)]
+    reconciles = connector is catalog.PERIOD_VALUES
+    if reconciles:
+        # Reconciliation reads this partition's books, so they load first within a run.
+        deps += [asset_key(catalog.TRANSACTIONS), asset_key(catalog.TRANSACTIONS_ALLOCATED)]
     spec = dg.AssetSpec(
         key,
         group_name=GROUP,
@@ -147,7 +152,7 @@ def connector_asset(connector: Connector) -> dg.AssetsDefinition:
         specs=[spec],
         partitions_def=partitions_for(connector),
         backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
-        check_specs=check_specs(connector, key),
+        check_specs=check_specs(connector, key) + ([reconciliation_spec(key)] if reconciles else []),
         can_subset=False,
     )
     def _asset(context: dg.AssetExecutionContext, afas: AfasResource, warehouse: WarehouseResource) -> Iterator:
@@ -183,6 +188,8 @@ def connector_asset(connector: Connector) -> dg.AssetsDefinition:
                 },
             )
         yield from check_results(connector, key, loads)
+        if reconciles:
+            yield reconcile(afas, store, key, loads, context.log)
         if failures:
             raise dg.Failure(
                 description=f"{len(failures)} of {len(slices)} slice(s) of {connector.id} were not loaded; "

@@ -9,13 +9,18 @@ from assets.factory import connector_assets
 from pipelines.change_sensor import afas_change_sensor
 from pipelines.jobs import administration_assets_job, administrations_job, period_assets_job
 from pipelines.resources import AfasResource, WarehouseResource
-from pipelines.schedules import daily_administration_assets, daily_administrations, daily_open_periods
+from pipelines.schedules import (
+    daily_administration_assets,
+    daily_administrations,
+    daily_open_periods,
+    weekly_reconciliation,
+)
 from pipelines.sensors import administration_partitions_sensor
 
 defs = dg.Definitions(
     assets=[*connector_assets(), document_files],
     jobs=[administrations_job, administration_assets_job, period_assets_job],
-    schedules=[daily_administrations, daily_administration_assets, daily_open_periods],
+    schedules=[daily_administrations, daily_administration_assets, daily_open_periods, weekly_reconciliation],
     sensors=[administration_partitions_sensor, afas_change_sensor],
     resources={"afas": AfasResource(), "warehouse": WarehouseResource()},
 )

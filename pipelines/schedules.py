@@ -10,7 +10,15 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from pipelines.jobs import administration_assets_job, administrations_job, period_assets_job
-from pipelines.partitions import ADMINISTRATION_PARTITIONS_NAME, AdministrationRef, PeriodRef, SliceRef
+from afas import catalog
+from assets.factory import asset_key
+from pipelines.partitions import (
+    ADMINISTRATION_PARTITIONS_NAME,
+    AdministrationRef,
+    PeriodRef,
+    SliceRef,
+    history_range_tags,
+)
 
 AMSTERDAM = "Europe/Amsterdam"
 
@@ -49,3 +57,16 @@ def daily_open_periods(context: dg.ScheduleEvaluationContext):
         for period in open_and_previous_period(day):
             partition = SliceRef(AdministrationRef.parse(key), period).key
             yield dg.RunRequest(run_key=f"{day}:{partition}", partition_key=partition)
+
+
+@dg.schedule(job=period_assets_job, cron_schedule="0 4 * * 0", execution_timezone=AMSTERDAM,
+             default_status=dg.DefaultScheduleStatus.RUNNING)
+def weekly_reconciliation(context: dg.ScheduleEvaluationContext):
+    """Every Sunday: AFAS's period values of every period again (cheap: aggregates), so the
+    reconciliation check sees — and one reload heals — what no change feed reported."""
+    day = _day(context)
+    for key in context.instance.get_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME):
+        yield dg.RunRequest(
+            run_key=f"{day}:reconcile:{key}", asset_selection=[asset_key(catalog.PERIOD_VALUES)],
+            tags=history_range_tags(AdministrationRef.parse(key)),
+        )

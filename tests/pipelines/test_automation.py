@@ -12,7 +12,7 @@ import dagster as dg
 import pytest
 
 from pipelines.partitions import ADMINISTRATION_PARTITIONS_NAME
-from pipelines.schedules import daily_administration_assets, daily_open_periods
+from pipelines.schedules import daily_administration_assets, daily_open_periods, weekly_reconciliation
 from pipelines.sensors import administration_partitions_sensor
 from tests.pipelines.pipeline_support import start_pipeline
 
@@ -53,6 +53,9 @@ def test_daily_schedules_request_exact_partitions(pipeline):
     assert len({r.run_key for r in periods}) == 4
     admins = list(daily_administration_assets(context))
     assert [r.partition_key for r in admins] == ["o12345-1", "o12345-2"]
+    weekly = list(weekly_reconciliation(context))
+    assert [r.tags["dagster/asset_partition_range_start"] for r in weekly] == ["o12345-1|2025-00", "o12345-2|2025-00"]
+    assert all(r.asset_selection == [dg.AssetKey("period_values")] for r in weekly)
 
 
 def test_definitions_validate_from_workspace():

@@ -1,0 +1,68 @@
+"""Reconciliation: a deletion no change feed reported heals by one reload; a real mismatch stays red."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from afas import catalog
+from afas_simulator import Simulator, default_config
+from assets.reconciliation import CHECK_NAME
+from incremental import Cursor, detect_changes
+from tests.pipelines.pipeline_support import ENV, start_pipeline
+
+MEMBER = "12345"
+PARTITION = "o12345-1|2026-04"
+BOOKS = [catalog.TRANSACTIONS, catalog.TRANSACTIONS_ALLOCATED, catalog.PERIOD_VALUES]
+
+
+@pytest.fixture
+def pipeline(tmp_path, monkeypatch):
+    monkeypatch.setenv("AFAS_DATA_DIR", str(tmp_path / "data"))
+    with Simulator(default_config(seed=55, environments=1, administrations=1, lines_per_period=25)).start() as sim, \
+            dg.instance_for_test() as instance:
+        p = start_pipeline(sim, tmp_path, instance)
+        p.load_administrations()
+        p.materialize(BOOKS, partition_key=PARTITION)
+        yield p
+
+
+def _evaluation(result):
+    (evaluation,) = [e for e in result.get_asset_check_evaluations() if e.check_name == CHECK_NAME]
+    return evaluation, {k: v.value for k, v in evaluation.metadata.items()}
+
+
+def test_a_deletion_the_feed_missed_heals_by_one_reload(pipeline):
+    sim = pipeline.sim
+    env = sim.environment(MEMBER).spec
+    env.ticked = env.ticked - {catalog.CHANGED_ENTRY_DATES.id}
+    client = pipeline.resources["afas"].client(ENV)
+    client.app_info(refresh=True)
+    store = pipeline.warehouse()
+    cursor = detect_changes(client, store, ENV, Cursor()).cursor
+    sim.scenario(MEMBER, "delete_entry", unit_id=1, entry_no=sim.environment(MEMBER).data.find_entries(1, 2026, 4)[0])
+    assert detect_changes(client, store, ENV, cursor).empty  # the Modified dates cannot show a deletion
+
+    result = pipeline.materialize([catalog.PERIOD_VALUES], partition_key=PARTITION)  # as the weekly reconciliation does
+    evaluation, meta = _evaluation(result)
+    assert evaluation.passed and meta["healed_by_reload"] == [PARTITION]
+    truth = sim.environment(MEMBER).data.frame(catalog.TRANSACTIONS.id, 1, 2026, 4)
+    assert pipeline.table(catalog.TRANSACTIONS, "period = 4").height == truth.height
+
+
+def test_a_mismatch_that_survives_the_reload_stays_red(pipeline):
+    pipeline.sim.faults.script("bad_row", times=2, connector=catalog.PERIOD_VALUES.id, mode="unbalanced")
+    result = pipeline.materialize([catalog.PERIOD_VALUES], partition_key=PARTITION)
+    evaluation, meta = _evaluation(result)
+    assert not evaluation.passed
+    assert PARTITION in meta["mismatches"] and "account" in meta["mismatches"][PARTITION]
+    assert meta["healed_by_reload"] == []
+
+
+def test_agreeing_books_pass_without_a_reload(pipeline):
+    pipeline.sim.stats.reset()
+    result = pipeline.materialize([catalog.PERIOD_VALUES], partition_key=PARTITION)
+    evaluation, meta = _evaluation(result)
+    assert evaluation.passed and meta["healed_by_reload"] == []
+    fetched = [r.path for r in pipeline.sim.stats[MEMBER].requests() if "/connectors/" in r.path]
+    assert all(p.endswith(catalog.PERIOD_VALUES.id) for p in fetched)
