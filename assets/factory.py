@@ -128,78 +128,108 @@ def _markdown(frame) -> str:
     return "\n".join(lines)
 
 
-def connector_asset(connector: Connector) -> dg.AssetsDefinition:
-    """The Dagster asset of one GetConnector."""
-    key = asset_key(connector)
-    deps = [] if connector is catalog.ADMINISTRATIONS else [asset_key(catalog.ADMINISTRATIONS)]
-    reconciles = connector is catalog.PERIOD_VALUES
-    if reconciles:
-        # Reconciliation reads this partition's books, so they load first within a run.
-        deps += [asset_key(catalog.TRANSACTIONS), asset_key(catalog.TRANSACTIONS_ALLOCATED)]
-    spec = dg.AssetSpec(
-        key,
+def _spec(connector: Connector) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        asset_key(connector),
         group_name=GROUP,
         description=f"{connector.description}. AFAS GetConnector `{connector.id}`, DuckDB table `{connector.table}`.",
         metadata={"afas_connector": connector.id, "dagster/column_schema": _column_schema(connector)},
         kinds={"duckdb"},
-        deps=deps,
+        deps=[] if connector is catalog.ADMINISTRATIONS else [asset_key(catalog.ADMINISTRATIONS)],
         skippable=True,
     )
-    partitioned = connector.slicing is not Slicing.NONE
+
+
+def _load_in_order(afas: AfasResource, store, connectors: list[Connector], spec: SliceSpec) -> list:
+    """Load one slice of each connector in turn; a failure stops the slice's later connectors."""
+    client = afas.client(spec.environment)
+    outcome = []
+    for connector in connectors:
+        try:
+            outcome.append((connector, load_slice(client, store, connector, spec)))
+        except (ContractViolation, MissingFieldError, AfasError) as exc:
+            outcome.append((connector, exc))
+            break
+    return outcome
+
+
+def connector_assets_step(name: str, connectors: list[Connector]) -> dg.AssetsDefinition:
+    """One step that loads the given connectors (all sliced alike), one asset each.
+
+    The books of a period (transactions, allocations, period values) share a step, so that within a
+    slice the period values load last and reconciliation compares them with books just loaded.
+    """
+    slicing = connectors[0].slicing
+    partitioned = slicing is not Slicing.NONE
+    reconciles = catalog.PERIOD_VALUES in connectors
+    checks = [c for connector in connectors for c in check_specs(connector, asset_key(connector))]
+    if reconciles:
+        checks.append(reconciliation_spec(asset_key(catalog.PERIOD_VALUES)))
 
     @dg.multi_asset(
-        name=connector.table,
-        specs=[spec],
-        partitions_def=partitions_for(connector),
+        name=name,
+        specs=[_spec(c) for c in connectors],
+        partitions_def=partitions_for(connectors[0]),
         backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
-        check_specs=check_specs(connector, key) + ([reconciliation_spec(key)] if reconciles else []),
-        can_subset=False,
+        check_specs=checks,
+        can_subset=len(connectors) > 1,
     )
-    def _asset(context: dg.AssetExecutionContext, afas: AfasResource, warehouse: WarehouseResource) -> Iterator:
+    def _step(context: dg.AssetExecutionContext, afas: AfasResource, warehouse: WarehouseResource) -> Iterator:
         store = warehouse.warehouse()
-        slices = _slices(context, connector, afas)
-        context.log.info(f"loading {len(slices)} slice(s) of {connector.id}")
-        loads: list[tuple[str, SliceLoad]] = []
+        selected = [c for c in connectors if asset_key(c) in context.selected_asset_keys]
+        slices = _slices(context, selected[0], afas)
+        context.log.info(f"loading {len(slices)} slice(s) of {', '.join(c.id for c in selected)}")
+        loads: dict[str, list[tuple[str, SliceLoad]]] = {c.id: [] for c in selected}
         failures: list[tuple[str, Exception]] = []
         with ThreadPoolExecutor(max_workers=SLICES_AT_ONCE, thread_name_prefix="slice") as pool:
-            futures = {
-                pool.submit(load_slice, afas.client(spec.environment), store, connector, spec): k for k, spec in slices
-            }
+            futures = {pool.submit(_load_in_order, afas, store, selected, spec): k for k, spec in slices}
             for done, future in enumerate(as_completed(futures), start=1):
                 k = futures[future]
-                try:
-                    load = future.result()
-                except (ContractViolation, MissingFieldError, AfasError) as exc:
-                    context.log.error(f"{k}: {exc}")
-                    failures.append((k, exc))
-                    continue
-                loads.append((k, load))
-                context.log.info(f"[{done}/{len(slices)}] {k}: {load.rows} rows in {load.seconds:.2f} s")
-                if partitioned:
-                    yield dg.AssetMaterialization(asset_key=key, partition=k, metadata=_metadata(load))
-        if not partitioned and loads:
-            yield dg.AssetMaterialization(
-                asset_key=key,
-                metadata={
-                    "rows": sum(load.rows for _, load in loads),
-                    "afas_requests": sum(load.afas_requests for _, load in loads),
-                    "afas_connector": connector.id,
-                    "environments": dg.MetadataValue.json({k: load.rows for k, load in loads}),
-                },
-            )
-        yield from check_results(connector, key, loads)
-        if reconciles:
-            yield reconcile(afas, store, key, loads, context.log)
+                for connector, outcome in future.result():
+                    if isinstance(outcome, Exception):
+                        context.log.error(f"{k} {connector.id}: {outcome}")
+                        failures.append((k if len(selected) == 1 else f"{k} {connector.table}", outcome))
+                        continue
+                    loads[connector.id].append((k, outcome))
+                    context.log.info(f"[{done}/{len(slices)}] {k} {connector.table}: {outcome.rows} rows "
+                                     f"in {outcome.seconds:.2f} s")
+                    if partitioned:
+                        yield dg.AssetMaterialization(asset_key=asset_key(connector), partition=k,
+                                                      metadata=_metadata(outcome))
+        for connector in selected:
+            done_loads = loads[connector.id]
+            if not partitioned and done_loads:
+                yield dg.AssetMaterialization(
+                    asset_key=asset_key(connector),
+                    metadata={
+                        "rows": sum(load.rows for _, load in done_loads),
+                        "afas_requests": sum(load.afas_requests for _, load in done_loads),
+                        "afas_connector": connector.id,
+                        "environments": dg.MetadataValue.json({k: load.rows for k, load in done_loads}),
+                    },
+                )
+            yield from check_results(connector, asset_key(connector), done_loads)
+        if reconciles and catalog.PERIOD_VALUES in selected:
+            key = asset_key(catalog.PERIOD_VALUES)
+            yield reconcile(afas, store, key, loads[catalog.PERIOD_VALUES.id], context.log)
         if failures:
             raise dg.Failure(
-                description=f"{len(failures)} of {len(slices)} slice(s) of {connector.id} were not loaded; "
-                f"earlier data of those slices is unchanged. First: {failures[0][1]}",
+                description=f"{len(failures)} slice load(s) failed; earlier data of those slices is unchanged. "
+                f"First: {failures[0][1]}",
                 metadata=_failure_metadata(failures),
             )
 
-    return _asset
+    return _step
+
+
+#: Loaded together in one step, in this order: the books of a period, period values last.
+BOOKS = [catalog.TRANSACTIONS, catalog.TRANSACTIONS_ALLOCATED, catalog.PERIOD_VALUES]
 
 
 def connector_assets() -> list[dg.AssetsDefinition]:
-    """Every catalog connector that is loaded as an asset (the optional change feed is not)."""
-    return [connector_asset(c) for c in catalog.CONNECTORS if not c.optional]
+    """One asset per loaded catalog connector (the optional change feed is not loaded)."""
+    steps = [connector_assets_step("period_books", BOOKS)]
+    for connector in catalog.CONNECTORS:
+        if not connector.optional and connector not in BOOKS:
+            steps.append(connector_assets_step(connector.table, [connector]))
+    return steps

@@ -31,7 +31,13 @@ def open_and_previous_period(day: dt.date) -> list[PeriodRef]:
 
 
 def _day(context: dg.ScheduleEvaluationContext) -> dt.date:
-    when = context.scheduled_execution_time or dt.datetime.now(dt.timezone.utc)
+    try:
+        when = context.scheduled_execution_time
+    except dg.DagsterInvariantViolationError:
+        when = None
+    except Exception:  # dagster's check module raises its own CheckError when no time was set
+        when = None
+    when = when or dt.datetime.now(dt.timezone.utc)
     return when.astimezone(ZoneInfo(AMSTERDAM)).date()
 
 

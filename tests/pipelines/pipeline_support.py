@@ -48,8 +48,8 @@ class Pipeline:
 
     def materialize(self, connectors, partition_key: str | None = None, raise_on_error: bool = True):
         return dg.materialize(
-            self.assets(*connectors), instance=self.instance, partition_key=partition_key,
-            resources=self.resources, raise_on_error=raise_on_error,
+            self.assets(*connectors), selection=[asset_key(c) for c in connectors], instance=self.instance,
+            partition_key=partition_key, resources=self.resources, raise_on_error=raise_on_error,
         )
 
     def load_administrations(self) -> list[str]:
