@@ -70,3 +70,14 @@ def make_client(sim):
     yield make
     for c in made:
         c.close()
+
+
+@pytest.fixture(autouse=True)
+def _forget_dagster_instances():
+    """Dagster keeps the last instance's state storage in a context variable (a weak reference); when
+    a test's instance is gone, the next definitions load in the same process fails on it. Tests use
+    many short-lived instances, so each starts clean (production processes hold one instance)."""
+    yield
+    from dagster._core.storage.defs_state.base import _current_storage
+
+    _current_storage.set(None)
