@@ -72,12 +72,25 @@ def make_client(sim):
         c.close()
 
 
-@pytest.fixture(autouse=True)
-def _forget_dagster_instances():
-    """Dagster keeps the last instance's state storage in a context variable (a weak reference); when
-    a test's instance is gone, the next definitions load in the same process fails on it. Tests use
-    many short-lived instances, so each starts clean (production processes hold one instance)."""
-    yield
-    from dagster._core.storage.defs_state.base import _current_storage
+def _live_defs_state_storage():
+    """Dagster keeps the current instance's state storage in a context variable holding a weak
+    reference to the instance; with the many short-lived test instances a dead one can be left
+    there, and the next definitions load in this process fails on it. In tests, a storage whose
+    instance is gone counts as no storage (production processes hold one instance for good)."""
+    from dagster._core.storage.defs_state.base import DefsStateStorage, _current_storage
 
-    _current_storage.set(None)
+    def live(cls):
+        storage = _current_storage.get()
+        if storage is None:
+            return None
+        try:
+            storage._instance  # noqa: B018 - resolves the weak reference, raises when it is dead
+        except Exception:
+            _current_storage.set(None)
+            return None
+        return storage
+
+    DefsStateStorage.get = classmethod(live)
+
+
+_live_defs_state_storage()
