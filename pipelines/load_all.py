@@ -15,14 +15,11 @@ from pipelines.partitions import (
     ADMINISTRATION_PARTITIONS_NAME,
     AdministrationRef,
     history_range_tags,
+    range_tags,
     loaded_period_keys,
 )
 
 _QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-
-
-def _range_tags(first: str, last: str) -> dict[str, str]:
-    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
 
 
 def _rows(result: dg.ExecuteInProcessResult) -> dict[str, int]:
@@ -59,7 +56,7 @@ def load_everything(
     progress(f"administration partitions: {', '.join(keys)}")
 
     result = defs.resolve_job_def("administration_assets_job").execute_in_process(
-        instance=instance, run_config=_QUIET, tags=_range_tags(keys[0], keys[-1])
+        instance=instance, run_config=_QUIET, tags=range_tags(keys[0], keys[-1])
     )
     progress(f"master data and open items of {len(keys)} administrations: {_describe(_rows(result))}")
 

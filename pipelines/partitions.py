@@ -107,12 +107,14 @@ def loaded_period_keys() -> list[str]:
     return [k for k in period_keys() if int(k[:4]) <= dt.date.today().year]
 
 
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """Tags for one run over a range of partition keys (how a UI backfill runs it too)."""
+    return {"dagster/asset_partition_range_start": str(first), "dagster/asset_partition_range_end": str(last)}
+
+
 def period_range_tags(admin: AdministrationRef, first: PeriodRef, last: PeriodRef) -> dict[str, str]:
-    """Tags for one run over a range of an administration's periods (how a UI backfill runs it too)."""
-    return {
-        "dagster/asset_partition_range_start": str(SliceRef(admin, first).key),
-        "dagster/asset_partition_range_end": str(SliceRef(admin, last).key),
-    }
+    """Tags for one run over a range of an administration's periods."""
+    return range_tags(SliceRef(admin, first).key, SliceRef(admin, last).key)
 
 
 def history_range_tags(admin: AdministrationRef) -> dict[str, str]:

@@ -8,6 +8,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+from dagster_shared.check import CheckError
 
 from pipelines.jobs import administration_assets_job, administrations_job, period_assets_job
 from afas import catalog
@@ -33,9 +34,7 @@ def open_and_previous_period(day: dt.date) -> list[PeriodRef]:
 def _day(context: dg.ScheduleEvaluationContext) -> dt.date:
     try:
         when = context.scheduled_execution_time
-    except dg.DagsterInvariantViolationError:
-        when = None
-    except Exception:  # dagster's check module raises its own CheckError when no time was set
+    except CheckError:  # a context built without a scheduled time (tests, manual evaluation)
         when = None
     when = when or dt.datetime.now(dt.timezone.utc)
     return when.astimezone(ZoneInfo(AMSTERDAM)).date()
