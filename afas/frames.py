@@ -1,14 +1,18 @@
 """Pages of AFAS rows → typed Polars frames.
 
-Money becomes Decimal, exactly: Polars' JSON reader is exact for amounts of up to 15 significant
-digits, so a page is parsed by Polars unless a number in it could exceed that (or is written in the
-Profit 6 `-.5` style), in which case Python's decimal parser reads that page instead. Dates and
+Money becomes Decimal, exactly. Polars' JSON reader reads amounts as float64, which holds any
+decimal of up to 15 significant digits; a page is kept on that fast path only when every amount is
+well inside that range and has no more decimals than its field (checked on the floats: a value
+further than 0.05 of a cent-step from the grid has extra decimals; below 10^(14-decimals) the float's
+own error is under 0.04 of a step). Any other page is read again by Python's decimal parser. Pages in
+the Profit 6 `-.5` style are not JSON; only when Polars refuses a page is it searched for them. Dates and
 datetimes arrive as `YYYY-MM-DDTHH:MM:SSZ` where the `Z` is false: the time is Amsterdam local time.
 Dates become `Date`; datetimes become `Datetime("us", "Europe/Amsterdam")`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass
@@ -22,7 +26,8 @@ from afas.metainfo import ConnectorInfo, kind_of
 
 AMSTERDAM = "Europe/Amsterdam"
 _MONEY_PRECISION = 38
-_EXACT_DIGITS = 15  # float64 round-trips any decimal of up to 15 significant digits
+_FAST_DIGITS = 14  # amounts below 10^(14 - decimals) stay exact through float64, with margin
+_GRID_TOLERANCE = 0.05  # of one step of the field's last decimal
 
 
 @dataclass(frozen=True)
@@ -47,8 +52,21 @@ class Column:
 
     @property
     def wire_dtype(self) -> pl.DataType:
-        """The type Polars' JSON reader produces before dates are parsed."""
+        """The type Polars' JSON reader produces: float64 for money, text for dates."""
+        if self.kind is Kind.MONEY:
+            return pl.Float64()
+        return self.exact_dtype
+
+    @property
+    def exact_dtype(self) -> pl.DataType:
+        """The type of Python-parsed values: Decimal for money, text for dates."""
         return pl.String() if self.kind in (Kind.DATE, Kind.DATETIME) else self.dtype
+
+    def off_fast_path(self) -> pl.Expr:
+        """True where a float64 amount may not be the exact decimal AFAS sent."""
+        amount = pl.col(self.id)
+        steps = amount * (10**self.decimals)
+        return (amount.abs() >= 10 ** (_FAST_DIGITS - self.decimals)) | ((steps - steps.round()).abs() > _GRID_TOLERANCE)
 
 
 class FrameSchema:
@@ -58,15 +76,8 @@ class FrameSchema:
         self.columns = columns
         self._wire = pl.Struct({c.id: c.wire_dtype for c in columns})
         self._page_schema = {"skip": pl.Int64(), "take": pl.Int64(), "rows": pl.List(self._wire)}
-        money_scales = [c.decimals for c in columns if c.kind is Kind.MONEY]
-        scale = max(money_scales, default=0)
-        # A number that may not survive Polars' float64 route: too many integer digits, more
-        # decimals than any money field has, or an exponent. Matching inside a string only costs
-        # a slower (still exact) parse of that page.
-        int_digits = max(_EXACT_DIGITS - scale + 1, 1)
-        self._risky = re.compile(
-            rb":\s*-?(?:\d{%d,}|\d*\.\d{%d,}|[\d.]+[eE])" % (int_digits, scale + 1)
-        )
+        money = [c for c in columns if c.kind is Kind.MONEY]
+        self._off_fast_path = pl.any_horizontal([c.off_fast_path().any() for c in money]) if money else None
 
     @classmethod
     def from_metainfo(cls, info: ConnectorInfo, catalog: Connector | None = None) -> "FrameSchema":
@@ -96,21 +107,31 @@ class FrameSchema:
         Raises:
             ResponseFormatError: the body is not the documented JSON or a value has the wrong type.
         """
-        if _PROFIT6_NUMBER.search(body):
-            body = _fix_profit6_numbers(body)
         try:
-            if self._risky.search(body):
+            try:
+                frame = self._parse_fast(body)
+            except pl.exceptions.PolarsError:
+                if not _PROFIT6_NUMBER.search(body):
+                    raise
+                body = _fix_profit6_numbers(body)
+                frame = self._parse_fast(body)
+            if frame is None:
                 frame = self._parse_exact(body)
-            else:
-                page = pl.read_json(body, schema=self._page_schema)
-                if page.height != 1 or page["rows"].null_count():
-                    raise ValueError("the answer has no 'rows' list")
-                if page["rows"].list.len()[0] == 0:
-                    return self.empty()
-                frame = page.select(pl.col("rows").explode()).unnest("rows")
             return self._finish(frame)
         except (pl.exceptions.PolarsError, ValueError) as exc:
             raise ResponseFormatError(f"AFAS answered rows that cannot be read: {_short(exc)}") from None
+
+    def _parse_fast(self, body: bytes) -> pl.DataFrame | None:
+        """The page read by Polars, or None when an amount needs the exact parser."""
+        page = pl.read_json(body, schema=self._page_schema)
+        if page.height != 1 or page["rows"].null_count():
+            raise ValueError("the answer has no 'rows' list")
+        if page["rows"].list.len()[0] == 0:
+            return self.empty().select([pl.col(c.id).cast(c.wire_dtype) for c in self.columns])
+        frame = page.select(pl.col("rows").explode()).unnest("rows")
+        if self._off_fast_path is not None and frame.select(self._off_fast_path).item():
+            return None
+        return frame
 
     def _parse_exact(self, body: bytes) -> pl.DataFrame:
         doc = json.loads(body, parse_float=Decimal)
@@ -118,15 +139,15 @@ class FrameSchema:
         if not isinstance(rows, list):
             raise ValueError("no 'rows' list in the answer")
         data = {c.id: [r.get(c.id) if isinstance(r, dict) else None for r in rows] for c in self.columns}
-        return pl.DataFrame(data, schema={c.id: c.wire_dtype for c in self.columns}, strict=False)
+        return pl.DataFrame(data, schema={c.id: c.exact_dtype for c in self.columns}, strict=False)
 
     def _finish(self, frame: pl.DataFrame) -> pl.DataFrame:
         casts = []
         for c in self.columns:
             if c.kind is Kind.DATE:
-                casts.append(_afas_timestamp(c.id).dt.date().alias(c.id))
+                casts.append(_afas_timestamp(frame, c.id).dt.date().alias(c.id))
             elif c.kind is Kind.DATETIME:
-                casts.append(_amsterdam(_afas_timestamp(c.id)).alias(c.id))
+                casts.append(_amsterdam(_afas_timestamp(frame, c.id)).alias(c.id))
         if casts:
             frame = frame.with_columns(casts)
         return frame.select([pl.col(c.id).cast(c.dtype) for c in self.columns])
@@ -141,20 +162,25 @@ def _catalog_decimals(catalog: Connector | None, field_id: str) -> int:
     return 2
 
 
-def _afas_timestamp(column: str) -> pl.Expr:
+def _afas_timestamp(frame: pl.DataFrame, column: str) -> pl.Series:
     """AFAS's `YYYY-MM-DDTHH:MM:SS[.fff]Z` (Z false) as a naive datetime; a bad value fails the page."""
-    return pl.col(column).str.strip_suffix("Z").str.to_datetime(
-        format="%Y-%m-%dT%H:%M:%S%.f", time_unit="us", strict=True
-    )
+    text = frame[column]
+    # Whole seconds are what AFAS writes; the fixed format is three times faster than the general one.
+    whole = text.str.to_datetime(format="%Y-%m-%dT%H:%M:%SZ", time_unit="us", strict=False)
+    if whole.null_count() == text.null_count():
+        return whole
+    return text.str.strip_suffix("Z").str.to_datetime(format="%Y-%m-%dT%H:%M:%S%.f", time_unit="us", strict=True)
 
 
-def _amsterdam(naive: pl.Expr) -> pl.Expr:
+def _amsterdam(naive: pl.Series) -> pl.Series:
     """Attach Amsterdam time. In the autumn's doubled hour take the first (summer-time) instant; a
     time in the spring's skipped hour cannot be on AFAS's clock, so it moves forward an hour rather
     than be lost."""
     placed = naive.dt.replace_time_zone(AMSTERDAM, ambiguous="earliest", non_existent="null")
-    shifted = (naive + pl.duration(hours=1)).dt.replace_time_zone(AMSTERDAM, ambiguous="earliest", non_existent="null")
-    return pl.when(naive.is_not_null() & placed.is_null()).then(shifted).otherwise(placed)
+    if placed.null_count() == naive.null_count():
+        return placed
+    shifted = (naive + dt.timedelta(hours=1)).dt.replace_time_zone(AMSTERDAM, ambiguous="earliest", non_existent="null")
+    return placed.zip_with(placed.is_not_null() | naive.is_null(), shifted)
 
 
 # Profit 6 and older wrote decimals without a leading zero (`-.5`, `.25`): not valid JSON.
