@@ -10,7 +10,7 @@ import argparse
 import sys
 import time
 
-from afas_simulator.config import Realism
+from afas_simulator.config import Realism, SimulatorConfig
 from afas_simulator.simulator import Simulator, default_config
 
 
@@ -23,6 +23,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--environments", type=int, default=2, help="number of AFAS environments (default 2)")
     p.add_argument("--administrations", type=int, default=None, help="administrations per environment")
     p.add_argument("--lines-per-period", type=int, default=None, help="transaction lines per administration and period")
+    p.add_argument(
+        "--big-slice",
+        action="append",
+        default=[],
+        metavar="UNIT:YEAR:PERIOD:LINES",
+        help="give one administration-period exactly this many transaction lines (repeatable), e.g. 1:2025:6:1000000",
+    )
     p.add_argument("--latency-per-request", type=float, default=0.0, help="seconds added to every call")
     p.add_argument("--latency-per-row", type=float, default=0.0, help="seconds added per row returned")
     p.add_argument("--max-in-flight", type=int, default=8, help="more parallel calls per environment fail (default 8)")
@@ -33,9 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Start the simulator and serve until interrupted."""
-    args = build_parser().parse_args(argv)
+def _big_slice(text: str) -> tuple[tuple[int, int, int], int]:
+    try:
+        unit, year, period, lines = (int(part) for part in text.split(":"))
+    except ValueError:
+        raise SystemExit(f"--big-slice wants UNIT:YEAR:PERIOD:LINES, e.g. 1:2025:6:1000000 (got {text!r})") from None
+    return (unit, year, period), lines
+
+
+def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
+    """The simulator's settings from the parsed command line."""
     realism = Realism(
         latency_per_request_s=args.latency_per_request,
         latency_per_row_s=args.latency_per_row,
@@ -51,6 +65,16 @@ def main(argv: list[str] | None = None) -> int:
         lines_per_period=args.lines_per_period,
         realism=realism,
     )
+    big_slices = dict(_big_slice(text) for text in args.big_slice)
+    for env in config.environments:
+        env.ledger.big_slices = dict(big_slices)
+    return config
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the simulator and serve until interrupted."""
+    args = build_parser().parse_args(argv)
+    config = config_from_args(args)
     sim = Simulator(config, quiet=not args.verbose)
     sim.start(args.host, args.port)
     print(f"AFAS Online simulator on {sim.url} (admin: {sim.url}/_simulator/environments)")

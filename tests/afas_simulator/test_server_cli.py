@@ -11,7 +11,9 @@ import time
 
 import httpx
 
-from afas_simulator.__main__ import build_parser
+import pytest
+
+from afas_simulator.__main__ import build_parser, config_from_args
 from afas_simulator.server import route
 
 
@@ -52,6 +54,14 @@ def test_parser_knobs():
     args = build_parser().parse_args(["--profit6", "--max-in-flight", "5", "--reset-rate", "0.1"])
     assert args.profit6 and args.max_in_flight == 5 and args.reset_rate == 0.1
     assert args.host == "127.0.0.1"
+
+
+def test_big_slices_from_the_command_line():
+    args = build_parser().parse_args(["--environments", "1", "--big-slice", "1:2025:6:5000", "--big-slice", "2:2026:1:7"])
+    (env,) = config_from_args(args).environments
+    assert env.ledger.big_slices == {(1, 2025, 6): 5000, (2, 2026, 1): 7}
+    with pytest.raises(SystemExit, match="UNIT:YEAR:PERIOD:LINES"):
+        config_from_args(build_parser().parse_args(["--big-slice", "1:2025:6"]))
 
 
 def test_route():
