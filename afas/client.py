@@ -76,7 +76,9 @@ class AfasClient:
         self.connection = connection
         self.settings = settings or ClientSettings()
         self.transport = Transport(connection, self.settings, http_transport=http_transport, sleep=sleep)
-        self._pool = ThreadPoolExecutor(max_workers=self.settings.max_in_flight, thread_name_prefix="afas-page")
+        # Twice the in-flight cap: a thread parsing the page it just received must not leave a call
+        # slot idle; the limiter, not the pool, keeps AFAS at the cap.
+        self._pool = ThreadPoolExecutor(max_workers=2 * self.settings.max_in_flight, thread_name_prefix="afas-page")
         self._info_lock = threading.Lock()
         self._app_info: AppInfo | None = None
         self._connector_info: dict[str, ConnectorInfo] = {}

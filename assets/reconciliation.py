@@ -14,7 +14,7 @@ import dagster as dg
 from afas import catalog
 from afas.errors import AfasError
 from schemas import MissingFieldError
-from warehouse.reconcile import account_mismatches, allocation_mismatches
+from warehouse.reconcile import SLICE_COLUMNS, account_mismatches, allocation_mismatches
 
 from assets.loading import ContractViolation, SliceLoad, load_slice
 
@@ -30,25 +30,32 @@ def reconciliation_spec(asset_key: dg.AssetKey) -> dg.AssetCheckSpec:
     )
 
 
-def _mismatch(store, spec) -> str | None:
-    args = (store, spec.environment, spec.administration_id, spec.fiscal_year, spec.period)
-    accounts, allocations = account_mismatches(*args), allocation_mismatches(*args)
-    parts = [
-        f"account {r['account_no']}: transactions {r['transactions_net']}, period values {r['period_values_net']}"
-        for r in accounts.head(_SHOWN).iter_rows(named=True)
-    ] + [
-        f"entry {r['entry_no']} line {r['line_no']}: line {r['line_amount']}, allocated {r['allocated_amount']}"
-        for r in allocations.head(_SHOWN).iter_rows(named=True)
-    ]
-    return "; ".join(parts) or None
+def _slice(spec) -> tuple[str, int, int, int]:
+    return (spec.environment, spec.administration_id, spec.fiscal_year, spec.period)
+
+
+def _mismatches(store, specs) -> dict[tuple, str]:
+    """Slice → what disagrees in it, for the slices that do not reconcile (two queries for all)."""
+    slices = [_slice(spec) for spec in specs]
+    accounts, allocations = account_mismatches(store, slices), allocation_mismatches(store, slices)
+    found: dict[tuple, list[str]] = {}
+    for r in accounts.iter_rows(named=True):
+        found.setdefault(tuple(r[c] for c in SLICE_COLUMNS), []).append(
+            f"account {r['account_no']}: transactions {r['transactions_net']}, period values {r['period_values_net']}")
+    for r in allocations.iter_rows(named=True):
+        found.setdefault(tuple(r[c] for c in SLICE_COLUMNS), []).append(
+            f"entry {r['entry_no']} line {r['line_no']}: line {r['line_amount']}, allocated {r['allocated_amount']}")
+    return {key: "; ".join(parts[:_SHOWN]) for key, parts in found.items()}
 
 
 def reconcile(afas, store, asset_key: dg.AssetKey, loads: Sequence[tuple[str, SliceLoad]], log) -> dg.AssetCheckResult:
     """Reconcile every loaded partition, reloading a disagreeing one once."""
     healed: list[str] = []
     failing: dict[str, str] = {}
+    problems = _mismatches(store, [load.spec for _, load in loads])
+    reloaded = []
     for key, load in loads:
-        problem = _mismatch(store, load.spec)
+        problem = problems.get(_slice(load.spec))
         if problem is None:
             continue
         log.warning(f"{key} does not reconcile ({problem}); reloading its books once")
@@ -59,11 +66,14 @@ def reconcile(afas, store, asset_key: dg.AssetKey, loads: Sequence[tuple[str, Sl
         except (ContractViolation, MissingFieldError, AfasError) as exc:
             failing[key] = f"{problem} (reload failed: {exc})"
             continue
-        after = _mismatch(store, load.spec)
-        if after is None:
+        reloaded.append((key, load))
+    after = _mismatches(store, [load.spec for _, load in reloaded])
+    for key, load in reloaded:
+        problem = after.get(_slice(load.spec))
+        if problem is None:
             healed.append(key)
         else:
-            failing[key] = after
+            failing[key] = problem
     return dg.AssetCheckResult(
         asset_key=asset_key,
         check_name=CHECK_NAME,
