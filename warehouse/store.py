@@ -1,9 +1,11 @@
 """`Warehouse`: the pipeline's DuckDB file, written one slice per transaction, and its published copy.
 
 Every use of the file is short: take the lock file (`<path>.lock`, so writers in other processes and
-threads take turns), open DuckDB, run one transaction, publish what it changed, close, release. In
-between, the file is closed, so another process can have its turn. Nothing slow (fetching from
-AFAS, validating) ever happens with the file open.
+threads take turns), open DuckDB, run one transaction per slice, publish what it changed, close,
+release. Slices that threads of this process want written at the same moment share one opening
+(`group_commit`), each still in its own transaction. In between, the file is closed, so another
+process can have its turn. Nothing slow (fetching from AFAS, validating) ever happens with the file
+open.
 
 Example:
     >>> wh = Warehouse(Path("data/warehouse.duckdb"), publish_dir=Path("data/published"))
@@ -26,7 +28,7 @@ import polars as pl
 
 from afas import catalog
 from afas.catalog import Connector
-from warehouse import analyst, locks, publish, tables, views
+from warehouse import analyst, group_commit, locks, publish, tables, views
 from warehouse.connection import ArrowStream, fetch_frame, open_duckdb
 from warehouse.slices import LOADED_AT, check_frame_in_slice, load_columns, slice_columns, validate_slice, where_clause
 from warehouse.sql import check_column_name, ident
@@ -161,36 +163,41 @@ class Warehouse:
         from_frame = [c for c in frame.columns if c not in slice_ and c not in load_columns(conn)]
         table = ident(conn.table)
 
-        with self._open() as con:
+        def write(con: duckdb.DuckDBPyConnection) -> tuple[int, int, list[str]]:
             con.register(_FRAME, ArrowStream(frame))
-            described = con.execute(f"DESCRIBE SELECT * FROM {_FRAME}").fetchall()
-            frame_types = {row[0]: row[1] for row in described if row[0] in from_frame}
-            con.begin()
             try:
-                created = tables.create_missing_tables(con)
-                if created:
-                    views.create_views(con)
-                added = tables.add_new_columns(con, conn.table, frame_types, loaded_at.date())
-                where, params = where_clause(slice_)
-                (deleted,) = con.execute(f"DELETE FROM {table} WHERE {where}", params).fetchone()
-                types = tables.table_column_types(con, conn.table)
-                select = [ident(c) for c in from_frame]
-                select += [f"CAST(? AS {types[c]}) AS {ident(c)}" for c in slice_]
-                select.append(f"CAST(? AS TIMESTAMPTZ) AS {ident(LOADED_AT)}")
-                (inserted,) = con.execute(
-                    f"INSERT INTO {table} BY NAME SELECT {', '.join(select)} FROM {_FRAME}",
-                    [*slice_.values(), loaded_at],
-                ).fetchone()
-                self._record_load(con, conn.table, slice_, inserted, loaded_at)
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
-            con.unregister(_FRAME)
+                described = con.execute(f"DESCRIBE SELECT * FROM {_FRAME}").fetchall()
+                frame_types = {row[0]: row[1] for row in described if row[0] in from_frame}
+                con.begin()
+                try:
+                    created = tables.create_missing_tables(con)
+                    if created:
+                        views.create_views(con)
+                    added = tables.add_new_columns(con, conn.table, frame_types, loaded_at.date())
+                    where, params = where_clause(slice_)
+                    (deleted,) = con.execute(f"DELETE FROM {table} WHERE {where}", params).fetchone()
+                    types = tables.table_column_types(con, conn.table)
+                    select = [ident(c) for c in from_frame]
+                    select += [f"CAST(? AS {types[c]}) AS {ident(c)}" for c in slice_]
+                    select.append(f"CAST(? AS TIMESTAMPTZ) AS {ident(LOADED_AT)}")
+                    (inserted,) = con.execute(
+                        f"INSERT INTO {table} BY NAME SELECT {', '.join(select)} FROM {_FRAME}",
+                        [*slice_.values(), loaded_at],
+                    ).fetchone()
+                    self._record_load(con, conn.table, slice_, inserted, loaded_at)
+                    con.commit()
+                except BaseException:
+                    con.rollback()
+                    raise
+            finally:
+                con.unregister(_FRAME)
             if self.publish_dir is not None:
                 publish.publish_slice(con, self.publish_dir, conn.table, slice_, inserted)
                 publish.publish_whole_table(con, self.publish_dir, tables.SLICE_LOADS)
                 self._publish_schemas(con, changed=[*created, *([conn.table] if added else [])])
+            return deleted, inserted, added
+
+        deleted, inserted, added = group_commit.write(self.path, self._open, write)
         self.refresh_analyst_db()
         return WriteResult(conn.table, deleted, inserted, tuple(added), time.perf_counter() - started)
 
