@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test ui simulator doctor validate clean lock
+.PHONY: setup demo test bench ui simulator doctor validate clean lock
 
 setup: $(STAMP)
 
@@ -19,6 +19,19 @@ $(STAMP): requirements.lock pyproject.toml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Benchmarks (about 12 minutes): writes benchmarks/results.json and benchmarks/RESULTS.md.
+# dlt, the peer measured against, gets its own locked virtual environment.
+DLT_VENV := benchmarks/.venv-dlt
+DLT_STAMP := $(DLT_VENV)/.installed
+
+$(DLT_STAMP): benchmarks/requirements-dlt.lock
+	test -x $(DLT_VENV)/bin/python || $(PYTHON) -m venv $(DLT_VENV)
+	$(BIN)/uv pip sync --quiet --python $(DLT_VENV)/bin/python benchmarks/requirements-dlt.lock
+	touch $(DLT_STAMP)
+
+bench: $(STAMP) $(DLT_STAMP)
+	$(BIN)/python -m benchmarks
 
 demo: $(STAMP)
 	$(BIN)/python -m pipelines.demo
@@ -41,4 +54,4 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 
 clean:
-	rm -rf $(VENV) .pytest_cache data
+	rm -rf $(VENV) $(DLT_VENV) .pytest_cache data

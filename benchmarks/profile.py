@@ -1,0 +1,69 @@
+"""Where the pipeline's time goes on the hot path: one million transaction rows, no latency.
+
+- the phases of `load_slice` (fetch = download + parse in the page threads; validate; write);
+- the client's CPU per page: Polars reading the JSON and typing it (exact Decimal, Amsterdam times),
+  measured alone over the very pages of the load;
+- a cProfile of validation and the warehouse write (they run on the calling thread).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import pstats
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks import ceiling
+from benchmarks.common import TRANSACTIONS_CONNECTOR, auth_header, connection, connector_requests, temp_warehouse
+
+TOP = 12
+
+
+def run() -> dict:
+    from afas import catalog
+    from afas.client import AfasClient
+    from assets.loading import SliceSpec
+    from schemas import soft_checks, validate
+
+    unit, year, period = ceiling.SLICE
+    with ceiling.simulator() as sim, tempfile.TemporaryDirectory() as tmp:
+        env = sim.environment()
+        ceiling.load_with_pipeline(env, Path(tmp) / "warm")
+        sim.reset_stats()
+        load = ceiling.load_with_pipeline(env, Path(tmp) / "phases")
+        pages = connector_requests(sim.requests(env.member), TRANSACTIONS_CONNECTOR)
+        root = env.base_url.split(f"/{env.member}/", 1)[0]
+        bodies = ceiling.download_raw(root, auth_header(env), pages)
+        conn = connection(env)
+        with AfasClient(conn) as client:
+            schema = client.schema(TRANSACTIONS_CONNECTOR)
+            fetched = client.fetch(TRANSACTIONS_CONNECTOR, administration=unit, year=year, period=period)
+        started = time.perf_counter()
+        for body in bodies:
+            schema.parse_page(body)
+        parse_s = time.perf_counter() - started
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        validation = validate(catalog.TRANSACTIONS, fetched.frame)
+        soft_checks(catalog.TRANSACTIONS, validation.frame)
+        spec = SliceSpec(conn.name, unit, year, period)
+        temp_warehouse(Path(tmp) / "profiled").replace_slice(
+            catalog.TRANSACTIONS, spec.warehouse_slice(catalog.TRANSACTIONS, None), validation.frame)
+        profiler.disable()
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(TOP)
+    lines = [line for line in text.getvalue().splitlines() if line.strip()]
+    table_start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls"))
+    return {
+        "rows": load.rows,
+        "pages": len(bodies),
+        "phases_s": {"fetch": round(load.fetch_seconds, 2), "validate": round(load.validate_seconds, 2),
+                     "write": round(load.write_seconds, 2)},
+        "parse_cpu_s_single_thread": round(parse_s, 2),
+        "parse_ms_per_page": round(parse_s / len(bodies) * 1000, 1),
+        "megabytes_per_s_parsed": round(sum(map(len, bodies)) / 1e6 / parse_s),
+        "validate_and_write_top_functions": lines[table_start:],
+    }

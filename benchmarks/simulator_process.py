@@ -1,0 +1,105 @@
+"""The simulator in its own process, so its CPU time never competes with the side being measured.
+
+The simulator is single-threaded Python per request thread; sharing a process (and its GIL) with the
+pipeline would slow both, and the pipeline more than a bytes-only download. A separate process is
+also what AFAS is: somebody else's machine.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import httpx
+
+
+@dataclass(frozen=True)
+class ServedEnvironment:
+    member: str
+    code: str
+    base_url: str
+    token_xml: str
+    administrations: list
+
+
+class SimulatorProcess:
+    """`python -m afas_simulator --port 0 …` as a context manager.
+
+    Args:
+        args: extra command-line options of the simulator (data size, latency, big slices).
+    """
+
+    def __init__(self, *args: str) -> None:
+        self._args = ["--port", "0", "--environments", "1", *args]
+        self._proc: subprocess.Popen[str] | None = None
+        self.url = ""
+
+    def __enter__(self) -> SimulatorProcess:
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "afas_simulator", *self._args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self._proc.stdout is not None
+        first = self._proc.stdout.readline()
+        if " on http" not in first:
+            self._proc.kill()
+            raise RuntimeError(f"the simulator did not start: {first!r}")
+        self.url = first.split(" on ", 1)[1].split()[0]
+        # The rest of its output (tokens) is not needed: drain nothing, read the admin endpoint instead.
+        self._admin = httpx.Client(base_url=f"{self.url}/_simulator", timeout=600)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._admin.close()
+        if self._proc is not None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+
+    def environment(self) -> ServedEnvironment:
+        (env,) = self._get("environments")
+        return ServedEnvironment(env["member"], env["code"], env["base_url"], env["token_xml"], env["administrations"])
+
+    def set_realism(self, **changes: object) -> None:
+        self._post("realism", changes)
+
+    def reset_stats(self) -> None:
+        self._post("stats/reset", {})
+
+    def requests(self, member: str) -> list[dict]:
+        """The request log (oldest first)."""
+        return self._get("stats", member=member)["requests"]
+
+    def counts(self, member: str) -> dict:
+        return self._get("stats", member=member, log="0")
+
+    def scenario(self, member: str, op: str, **args: object) -> object:
+        return self._post("scenario", {"member": member, "op": op, "args": args})["result"]
+
+    def advance_clock(self, seconds: float) -> None:
+        self._post("clock", {"seconds": seconds})
+
+    def _get(self, path: str, **params: str) -> object:
+        reply = self._admin.get(path, params=params)
+        reply.raise_for_status()
+        return reply.json()
+
+    def _post(self, path: str, body: dict) -> dict:
+        reply = self._admin.post(path, content=json.dumps(body))
+        reply.raise_for_status()
+        return reply.json()
+
+
+def wait_until(condition, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met")
+        time.sleep(0.05)
