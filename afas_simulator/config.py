@@ -116,8 +116,10 @@ class Realism:
     """Knobs that make the simulator behave like a loaded AFAS Online.
 
     Attributes:
-        latency_per_request_s: added to every call.
-        latency_per_row_s: added per row returned.
+        latency_per_request_s: every call takes at least this long.
+        latency_per_row_s: a page takes this much longer per row returned. For GetConnector pages the
+            modelled time (request + rows + deep skip) is the whole answer time: the simulator's own
+            work of building the page counts towards it.
         deep_skip_penalty_s: added per 100,000 rows of `skip` beyond the first 100,000.
         max_in_flight: more simultaneous calls than this per environment fail with a 500.
         cell_budget: a page with more rows × columns than this answers 500 "Out of memory".

@@ -229,15 +229,20 @@ class Faults:
         deep = max(0, skip - DEEP_SKIP_THRESHOLD) / DEEP_SKIP_THRESHOLD
         return r.latency_per_request_s + r.latency_per_row_s * rows + r.deep_skip_penalty_s * deep
 
-    def perform(self, seconds: float) -> Reply | None:
+    def perform(self, seconds: float, *, planned: float | None = None) -> Reply | None:
         """Spend the simulated work; past `server_timeout_s` AFAS gives up with its time-out 500.
+
+        Args:
+            seconds: how long to wait now.
+            planned: the call's whole modelled time, when part of it was already spent (decides the
+                time-out; default `seconds`).
 
         Returns:
             The time-out answer, or None when the work finished in time.
         """
         limit = self.realism.server_timeout_s
-        if seconds > limit:
-            time.sleep(limit)
+        if (planned if planned is not None else seconds) > limit:
+            time.sleep(min(limit, seconds))
             return timed_out()
         if seconds > 0:
             time.sleep(seconds)
