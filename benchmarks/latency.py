@@ -13,6 +13,7 @@ without more parallel calls than AFAS allows.
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 
 from benchmarks.common import pipeline_environment, timed
@@ -45,7 +46,9 @@ def run() -> dict:
             job.execute_in_process(instance=instance, tags=tags, run_config=quiet)
             sim.set_realism(latency_per_request_s=PER_REQUEST_S, latency_per_row_s=PER_ROW_S, max_in_flight=IN_FLIGHT)
             sim.reset_stats()
+            run_started = time.time()
             seconds, result = timed(lambda: job.execute_in_process(instance=instance, tags=tags, run_config=quiet))
+            run_ended = time.time()
             assert result.success
             log = sim.requests(env.member)
             counts = sim.counts(env.member)
@@ -64,6 +67,8 @@ def run() -> dict:
         "max_in_flight_seen": counts["max_in_flight"],
         "seconds": round(seconds, 2),
         "afas_busy_span_s": round(last_answer - first_call, 2),
+        "before_first_call_s": round(first_call - run_started, 2),
+        "after_last_answer_s": round(run_ended - last_answer, 2),
         "theoretical_minimum_s": round(minimum, 2),
         "vs_minimum": round(seconds / minimum, 3),
         "served_time_minimum_s": round(served_minimum, 2),

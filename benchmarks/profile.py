@@ -11,6 +11,7 @@ from __future__ import annotations
 import cProfile
 import io
 import pstats
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -55,7 +56,10 @@ def run() -> dict:
         profiler.disable()
     text = io.StringIO()
     pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(TOP)
-    lines = [line for line in text.getvalue().splitlines() if line.strip()]
+    root = str(Path(__file__).resolve().parents[1]) + "/"
+    # Paths relative to the repository or to site-packages, not to where this machine put them.
+    lines = [re.sub(r"/\S*?site-packages/", "", line).replace(root, "")
+             for line in text.getvalue().splitlines() if line.strip()]
     table_start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls"))
     return {
         "rows": load.rows,
