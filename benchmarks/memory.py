@@ -1,7 +1,8 @@
 """4. Memory: peak RSS of a process that loads one partition of 100k, 300k and 1,000,000 rows.
 
-Each size loads in a fresh child process (`python -m benchmarks.memory SIZE URL`), so one size's
-peak cannot hide in another's; the simulator runs in a third process and is not counted. The
+Each size loads in a fresh child process (`python -m benchmarks.memory SIZE`, the simulator's
+address on stdin), so one size's peak cannot hide in another's; the simulator runs in a third
+process and is not counted. The
 figures are the child's peak resident set (getrusage) and its resident set after imports, before
 the load, so the load's own share is visible.
 """

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 
 import httpx
@@ -83,9 +82,6 @@ class SimulatorProcess:
     def scenario(self, member: str, op: str, **args: object) -> object:
         return self._post("scenario", {"member": member, "op": op, "args": args})["result"]
 
-    def advance_clock(self, seconds: float) -> None:
-        self._post("clock", {"seconds": seconds})
-
     def _get(self, path: str, **params: str) -> object:
         reply = self._admin.get(path, params=params)
         reply.raise_for_status()
@@ -96,10 +92,3 @@ class SimulatorProcess:
         reply.raise_for_status()
         return reply.json()
 
-
-def wait_until(condition, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met")
-        time.sleep(0.05)
