@@ -65,3 +65,29 @@ def test_many_amounts_exact_on_fast_path():
     body = b'{"skip":0,"take":5000,"rows":[' + b",".join(
         b'{"UnitId":1,"AmtDebit":%s}' % str(v).encode() for v in values) + b"]}"
     assert SCHEMA.parse_page(body)["AmtDebit"].to_list() == values
+
+
+def test_one_amount_beyond_float_precision_sends_its_whole_page_to_the_exact_parser():
+    # 17 significant digits: float64 would make this …345.68. The ordinary amounts on the same page
+    # keep their values, and amounts with more decimals than the field round half-even.
+    frame = SCHEMA.parse_page(
+        b'{"skip":0,"take":100,"rows":[{"UnitId":1,"AmtDebit":123456789012345.67,"AmtCredit":0.1},'
+        b'{"UnitId":1,"AmtDebit":370.77,"AmtCredit":0.125}]}'
+    )
+    assert frame["AmtDebit"].to_list() == [Decimal("123456789012345.67"), Decimal("370.77")]
+    assert frame["AmtCredit"].to_list() == [Decimal("0.10"), Decimal("0.12")]
+
+
+def test_amsterdam_times_across_the_clock_changes_and_with_fractions():
+    rows = [
+        {"UnitId": 1, "Modified": "2025-03-30T02:30:00Z"},      # spring: this hour does not exist
+        {"UnitId": 2, "Modified": "2025-10-26T02:30:00Z"},      # autumn: this hour happens twice
+        {"UnitId": 3, "Modified": "2025-07-01T14:03:09.250Z"},  # fractions of a second
+        {"UnitId": 4, "Modified": None},
+    ]
+    modified = SCHEMA.parse_page(page(rows))["Modified"].to_list()
+    utc = [m.astimezone(dt.timezone.utc) if m else None for m in modified]
+    assert utc[0] == dt.datetime(2025, 3, 30, 1, 30, tzinfo=dt.timezone.utc)   # moved an hour forward: 03:30 CEST
+    assert utc[1] == dt.datetime(2025, 10, 26, 0, 30, tzinfo=dt.timezone.utc)  # the first, summer-time instant
+    assert modified[2] == dt.datetime(2025, 7, 1, 14, 3, 9, 250000, tzinfo=AMS)
+    assert modified[3] is None
