@@ -173,9 +173,8 @@ class AfasApi:
         # The latency model is AFAS's whole answer time: the simulator's own work of selecting and
         # rendering the rows is part of it, not extra (a scripted slow-down still comes on top).
         model = sim.faults.work_seconds(rows.height, max(query.skip, 0))
-        spent = time.perf_counter() - started
-        remaining = model - spent if model > 0 else 0.0
-        late = sim.faults.perform(max(0.0, remaining) + hit.extra_delay, planned=model + hit.extra_delay)
+        remaining = max(0.0, model - (time.perf_counter() - started))
+        late = sim.faults.perform(remaining + hit.extra_delay, planned=model + hit.extra_delay)
         if late is not None:
             return late
         return bytes_reply(body, rows=rows.height)

@@ -112,7 +112,6 @@ def pipeline_environment(folder: Path, env: ServedEnvironment, first_year: int =
                 os.environ[key] = value
 
 
-def connector_requests(log: list[dict], connector_id: str | None = None) -> list[dict]:
-    """GetConnector calls in a simulator request log (optionally of one connector)."""
-    suffix = f"connectors/{connector_id}" if connector_id else "connectors/"
-    return [r for r in log if (r["endpoint"].startswith(suffix) if connector_id is None else r["endpoint"] == suffix)]
+def connector_requests(log: list[dict], connector_id: str) -> list[dict]:
+    """One GetConnector's calls in a simulator request log."""
+    return [r for r in log if r["endpoint"] == f"connectors/{connector_id}"]
