@@ -30,7 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="UNIT:YEAR:PERIOD:LINES",
         help="give one administration-period exactly this many transaction lines (repeatable), e.g. 1:2025:6:1000000",
     )
-    p.add_argument("--latency-per-request", type=float, default=0.0, help="seconds every call takes at least (a page: its whole answer time, with --latency-per-row)")
+    p.add_argument(
+        "--latency-per-request",
+        type=float,
+        default=0.0,
+        help="seconds every call takes at least (for a page, with --latency-per-row, its whole answer time)",
+    )
     p.add_argument("--latency-per-row", type=float, default=0.0, help="seconds more per row a page returns")
     p.add_argument("--max-in-flight", type=int, default=8, help="more parallel calls per environment fail (default 8)")
     p.add_argument("--profit6", action="store_true", help="write decimals the Profit 6 way (-.5)")
