@@ -17,7 +17,6 @@ import dagster as dg
 
 from afas import catalog
 from afas.catalog import Connector, Kind, Slicing
-from afas.errors import AfasError
 from pipelines.partitions import (
     AdministrationRef,
     administration_partitions,
@@ -25,10 +24,9 @@ from pipelines.partitions import (
     parse_slice,
 )
 from pipelines.resources import AfasResource, WarehouseResource
-from schemas import MissingFieldError
 
 from assets.checks import check_results, check_specs
-from assets.loading import ContractViolation, SliceLoad, SliceSpec, load_slice
+from assets.loading import ContractViolation, SliceLoad, SliceSpec, load_together
 from assets.reconciliation import reconcile, reconciliation_spec
 
 GROUP = "afas"
@@ -92,6 +90,8 @@ def _metadata(load: SliceLoad) -> dict[str, object]:
         "afas_connector": load.connector.id,
         "table": load.connector.table,
         "environment": load.spec.environment,
+        # The lake's state right after this slice's commit: `AT (VERSION => n)` reads it back.
+        "lake_snapshot_id": load.snapshot_id,
     }
     if load.snapshot_date is not None:
         meta["snapshot_date"] = load.snapshot_date.isoformat()
@@ -140,24 +140,17 @@ def _spec(connector: Connector) -> dg.AssetSpec:
     )
 
 
-def _load_in_order(afas: AfasResource, store, connectors: list[Connector], spec: SliceSpec) -> list:
-    """Load one slice of each connector in turn; a failure stops the slice's later connectors."""
-    client = afas.client(spec.environment)
-    outcome = []
-    for connector in connectors:
-        try:
-            outcome.append((connector, load_slice(client, store, connector, spec)))
-        except (ContractViolation, MissingFieldError, AfasError) as exc:
-            outcome.append((connector, exc))
-            break
-    return outcome
+def _load_slice_of_each(afas: AfasResource, store, connectors: list[Connector], spec: SliceSpec, run_id: str) -> list:
+    """One slice of each connector, committed together (a period's books never disagree)."""
+    return load_together(afas.client(spec.environment), store, connectors, spec, run_id=run_id)
 
 
 def connector_assets_step(name: str, connectors: list[Connector]) -> dg.AssetsDefinition:
     """One step that loads the given connectors (all sliced alike), one asset each.
 
-    The books of a period (transactions, allocations, period values) share a step, so that within a
-    slice the period values load last and reconciliation compares them with books just loaded.
+    The books of a period (transactions, allocations, period values) share a step: a period's three
+    slices are fetched and then committed in one lake transaction, so reconciliation (and every
+    reader) sees them from the same load.
     """
     slicing = connectors[0].slicing
     partitioned = slicing is not Slicing.NONE
@@ -182,7 +175,7 @@ def connector_assets_step(name: str, connectors: list[Connector]) -> dg.AssetsDe
         loads: dict[str, list[tuple[str, SliceLoad]]] = {c.id: [] for c in selected}
         failures: list[tuple[str, Exception]] = []
         with ThreadPoolExecutor(max_workers=SLICES_AT_ONCE, thread_name_prefix="slice") as pool:
-            futures = {pool.submit(_load_in_order, afas, store, selected, spec): k for k, spec in slices}
+            futures = {pool.submit(_load_slice_of_each, afas, store, selected, spec, context.run.run_id): k for k, spec in slices}
             for future in as_completed(futures):
                 k = futures[future]
                 for connector, outcome in future.result():
@@ -215,7 +208,7 @@ def connector_assets_step(name: str, connectors: list[Connector]) -> dg.AssetsDe
             yield from check_results(connector, asset_key(connector), done_loads)
         if reconciles and catalog.PERIOD_VALUES in selected:
             key = asset_key(catalog.PERIOD_VALUES)
-            yield reconcile(afas, store, key, loads[catalog.PERIOD_VALUES.id], context.log)
+            yield reconcile(afas, store, key, loads[catalog.PERIOD_VALUES.id], context.log, context.run.run_id)
         if failures:
             raise dg.Failure(
                 description=f"{len(failures)} slice load(s) failed; earlier data of those slices is unchanged. "

@@ -1,7 +1,10 @@
-"""One slice from AFAS into the warehouse: fetch → validate → replace. No Dagster in here.
+"""Slices from AFAS into the warehouse: fetch → validate → replace. No Dagster in here.
 
 The order is the contract: nothing is written unless the whole slice passed its hard rules, and the
 slice is replaced in one transaction, so a failed load leaves the earlier data exactly as it was.
+A period's books (transactions, allocations, period values) are fetched and validated first and
+then written in ONE transaction (`load_together`): if any of them fails, none is written, so the
+period's tables never disagree.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from zoneinfo import ZoneInfo
 from afas import catalog
 from afas.catalog import Connector, Slicing
 from afas.client import AfasClient
-from schemas import SoftCheckResult, Validation, soft_checks, validate
-from warehouse import Warehouse
+from afas.errors import AfasError
+from schemas import MissingFieldError, SoftCheckResult, Validation, soft_checks, validate
+from warehouse import SliceWrite, Warehouse
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -53,6 +57,36 @@ class ContractViolation(Exception):
         self.validation = validation
 
 
+class NotWrittenTogether(Exception):
+    """A slice that was fetched and valid, but not written because another slice of its period failed."""
+
+    def __init__(self, connector: Connector, cause: Exception):
+        super().__init__(
+            f"{connector.id} not written: a period's books commit together and another of them failed "
+            f"({cause}); the earlier data of the period is unchanged"
+        )
+        self.connector = connector
+        self.cause = cause
+
+
+@dataclass
+class FetchedSlice:
+    """One slice read from AFAS and validated, ready to be written."""
+
+    connector: Connector
+    spec: SliceSpec
+    validation: Validation
+    afas_requests: int
+    fetch_seconds: float
+    validate_seconds: float
+    soft: list[SoftCheckResult]
+    snapshot_date: dt.date | None
+
+    def write(self) -> SliceWrite:
+        return SliceWrite(self.connector, self.spec.warehouse_slice(self.connector, self.snapshot_date),
+                          self.validation.frame)
+
+
 @dataclass
 class SliceLoad:
     """What loading one slice did, for metadata."""
@@ -65,6 +99,7 @@ class SliceLoad:
     fetch_seconds: float
     validate_seconds: float
     write_seconds: float
+    snapshot_id: int = 0
     extra_fields: Mapping[str, str] = field(default_factory=dict)
     missing_optional: list[str] = field(default_factory=list)
     added_columns: list[str] = field(default_factory=list)
@@ -80,20 +115,15 @@ def today_in_amsterdam() -> dt.date:
     return dt.datetime.now(AMSTERDAM).date()
 
 
-def load_slice(
-    client: AfasClient,
-    warehouse: Warehouse,
-    connector: Connector,
-    spec: SliceSpec,
-    *,
-    snapshot_date: dt.date | None = None,
-) -> SliceLoad:
-    """Fetch one slice, validate it and replace it in the warehouse.
+def fetch_slice(
+    client: AfasClient, connector: Connector, spec: SliceSpec, *, snapshot_date: dt.date | None = None
+) -> FetchedSlice:
+    """Fetch one slice from AFAS and validate it (nothing is written).
 
     Raises:
-        ContractViolation: a hard rule failed (nothing written).
-        schemas.MissingFieldError: AFAS lacks a required field (nothing written).
-        afas.AfasError: AFAS could not be read (nothing written).
+        ContractViolation: a hard rule failed.
+        schemas.MissingFieldError: AFAS lacks a required field.
+        afas.AfasError: AFAS could not be read.
     """
     if connector.snapshots and snapshot_date is None:
         snapshot_date = today_in_amsterdam()
@@ -110,20 +140,79 @@ def load_slice(
     if not validation.ok:
         raise ContractViolation(connector, spec, validation)
     soft = soft_checks(connector, validation.frame)
-    validated_at = time.perf_counter()
-    written = warehouse.replace_slice(connector, spec.warehouse_slice(connector, snapshot_date), validation.frame)
-    return SliceLoad(
-        connector=connector,
-        spec=spec,
-        rows=validation.frame.height,
-        rows_replaced=written.rows_deleted,
-        afas_requests=fetched.requests,
-        fetch_seconds=fetched_at - started,
-        validate_seconds=validated_at - fetched_at,
-        write_seconds=time.perf_counter() - validated_at,
-        extra_fields=dict(validation.extra),
-        missing_optional=list(validation.missing_optional),
-        added_columns=list(written.added_columns),
-        soft=soft,
-        snapshot_date=snapshot_date,
-    )
+    return FetchedSlice(connector, spec, validation, fetched.requests, fetched_at - started,
+                        time.perf_counter() - fetched_at, soft, snapshot_date)
+
+
+def write_together(warehouse: Warehouse, fetched: list[FetchedSlice], *, run_id: str | None = None) -> list[SliceLoad]:
+    """Replace every fetched slice in one lake transaction; one `SliceLoad` each, in order."""
+    started = time.perf_counter()
+    written = warehouse.replace_slices([f.write() for f in fetched], run_id=run_id)
+    seconds = time.perf_counter() - started
+    return [
+        SliceLoad(
+            connector=f.connector,
+            spec=f.spec,
+            rows=f.validation.frame.height,
+            rows_replaced=w.rows_deleted,
+            afas_requests=f.afas_requests,
+            fetch_seconds=f.fetch_seconds,
+            validate_seconds=f.validate_seconds,
+            write_seconds=seconds,
+            snapshot_id=w.snapshot_id,
+            extra_fields=dict(f.validation.extra),
+            missing_optional=list(f.validation.missing_optional),
+            added_columns=list(w.added_columns),
+            soft=f.soft,
+            snapshot_date=f.snapshot_date,
+        )
+        for f, w in zip(fetched, written)
+    ]
+
+
+def load_slice(
+    client: AfasClient,
+    warehouse: Warehouse,
+    connector: Connector,
+    spec: SliceSpec,
+    *,
+    snapshot_date: dt.date | None = None,
+    run_id: str | None = None,
+) -> SliceLoad:
+    """Fetch one slice, validate it and replace it in the warehouse.
+
+    Raises:
+        ContractViolation: a hard rule failed (nothing written).
+        schemas.MissingFieldError: AFAS lacks a required field (nothing written).
+        afas.AfasError: AFAS could not be read (nothing written).
+    """
+    fetched = fetch_slice(client, connector, spec, snapshot_date=snapshot_date)
+    (load,) = write_together(warehouse, [fetched], run_id=run_id)
+    return load
+
+
+#: What a slice load can fail with, before anything is written.
+LOAD_ERRORS = (ContractViolation, MissingFieldError, AfasError)
+
+
+def load_together(
+    client: AfasClient,
+    warehouse: Warehouse,
+    connectors: list[Connector],
+    spec: SliceSpec,
+    *,
+    run_id: str | None = None,
+) -> list[tuple[Connector, SliceLoad | Exception]]:
+    """Load one slice of each connector, all written in one transaction or none at all.
+
+    Fetching stops at the first connector that fails; that connector reports its error and every
+    other one a `NotWrittenTogether`. Errors other than the `LOAD_ERRORS` (a bug, the warehouse
+    refusing the write) propagate.
+    """
+    fetched: list[FetchedSlice] = []
+    for connector in connectors:
+        try:
+            fetched.append(fetch_slice(client, connector, spec))
+        except LOAD_ERRORS as exc:
+            return [(c, exc if c is connector else NotWrittenTogether(c, exc)) for c in connectors]
+    return list(zip(connectors, write_together(warehouse, fetched, run_id=run_id)))

@@ -12,11 +12,9 @@ from collections.abc import Sequence
 import dagster as dg
 
 from afas import catalog
-from afas.errors import AfasError
-from schemas import MissingFieldError
 from warehouse.reconcile import SLICE_COLUMNS, account_mismatches, allocation_mismatches
 
-from assets.loading import ContractViolation, SliceLoad, load_slice
+from assets.loading import LOAD_ERRORS, SliceLoad, load_together
 
 CHECK_NAME = "reconciles_with_transactions"
 _SHOWN = 10
@@ -48,7 +46,9 @@ def _mismatches(store, specs) -> dict[tuple, str]:
     return {key: "; ".join(parts[:_SHOWN]) for key, parts in found.items()}
 
 
-def reconcile(afas, store, asset_key: dg.AssetKey, loads: Sequence[tuple[str, SliceLoad]], log) -> dg.AssetCheckResult:
+def reconcile(
+    afas, store, asset_key: dg.AssetKey, loads: Sequence[tuple[str, SliceLoad]], log, run_id: str | None = None
+) -> dg.AssetCheckResult:
     """Reconcile every loaded partition, reloading a disagreeing one once."""
     healed: list[str] = []
     failing: dict[str, str] = {}
@@ -60,11 +60,10 @@ def reconcile(afas, store, asset_key: dg.AssetKey, loads: Sequence[tuple[str, Sl
             continue
         log.warning(f"{key} does not reconcile ({problem}); reloading its books once")
         client = afas.client(load.spec.environment)
-        try:
-            for connector in (catalog.TRANSACTIONS, catalog.TRANSACTIONS_ALLOCATED, catalog.PERIOD_VALUES):
-                load_slice(client, store, connector, load.spec)
-        except (ContractViolation, MissingFieldError, AfasError) as exc:
-            failing[key] = f"{problem} (reload failed: {exc})"
+        books = [catalog.TRANSACTIONS, catalog.TRANSACTIONS_ALLOCATED, catalog.PERIOD_VALUES]
+        errors = [o for _, o in load_together(client, store, books, load.spec, run_id=run_id) if isinstance(o, LOAD_ERRORS)]
+        if errors:
+            failing[key] = f"{problem} (reload failed: {errors[0]})"
             continue
         reloaded.append((key, load))
     after = _mismatches(store, [load.spec for _, load in reloaded])

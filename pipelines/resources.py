@@ -3,7 +3,9 @@
 Variables (also read from `.env` by `dagster dev`):
 - `AFAS_PIPELINE_HOME`: where `afas-pipeline connect` stored the environments (default
   `~/.config/afas-pipeline`); or one environment from `AFAS_ENVIRONMENT_CODE` + `AFAS_TOKEN`.
-- `AFAS_DATA_DIR`: where the warehouse, the analysts' database and published files go (default `data`).
+- `AFAS_DATA_DIR`: the data folder (default `data`); the embedded lake lives in `<data dir>/lake/`.
+- `AFAS_WAREHOUSE`, `AFAS_WAREHOUSE_DATA`: which DuckLake (see `warehouse.settings`): by default the
+  embedded one (SQLite catalog); `postgres:…` for a lake shared by several machines.
 - `AFAS_MAX_IN_FLIGHT`: AFAS calls in flight per environment across all runs (default 5, at most 8).
 """
 
@@ -18,7 +20,7 @@ import dagster as dg
 from afas.client import AfasClient
 from afas.settings import ClientSettings
 from pipelines.environments import EnvironmentStore
-from warehouse import Warehouse
+from warehouse import LakeSettings, Warehouse
 
 _clients: dict[tuple, AfasClient] = {}
 _clients_lock = threading.Lock()
@@ -62,22 +64,26 @@ class AfasResource(dg.ConfigurableResource):
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse the pipeline writes, and the analysts' copy it publishes.
+    """The DuckLake the pipeline writes and analysts attach read-only.
+
+    Configure it with the `AFAS_WAREHOUSE*` variables (a PostgreSQL password in `PGPASSWORD`, never
+    here: resource values are shown in Dagster's UI). The attributes override them, for tests.
 
     Attributes:
-        path: the pipeline's own DuckDB file (analysts must not open it).
-        publish_dir: Parquet files the analysts' database reads.
-        analyst_path: the DuckDB file analysts open (read-only is fine; it never blocks a load).
+        catalog: like `AFAS_WAREHOUSE`: `sqlite`, `sqlite:PATH`, `postgres:CONNINFO` or a URL.
+        data_path: like `AFAS_WAREHOUSE_DATA`: the data files' folder or `s3://…/`.
     """
 
-    path: str | None = None
-    publish_dir: str | None = None
-    analyst_path: str | None = None
+    catalog: str | None = None
+    data_path: str | None = None
+
+    def settings(self) -> LakeSettings:
+        environ = dict(os.environ)
+        if self.catalog:
+            environ["AFAS_WAREHOUSE"] = self.catalog
+        if self.data_path:
+            environ["AFAS_WAREHOUSE_DATA"] = self.data_path
+        return LakeSettings.from_environment(data_dir(), environ)
 
     def warehouse(self) -> Warehouse:
-        base = data_dir()
-        return Warehouse(
-            Path(self.path or base / "warehouse.duckdb"),
-            publish_dir=Path(self.publish_dir or base / "published"),
-            analyst_path=Path(self.analyst_path or base / "analyst.duckdb"),
-        )
+        return Warehouse(self.settings())

@@ -1,17 +1,28 @@
-"""The DuckDB warehouse: catalog-derived tables, one transaction per slice, and the analysts' copy.
+"""The warehouse: a DuckLake (DuckDB 1.5.5) with catalog-derived tables, one transaction per slice.
 
 Public API:
-- `Warehouse`: `replace_slice`, `ensure_all_tables`, `publish_all`, `refresh_analyst_db`,
-  `query`, `tables`, `slice_counts`.
-- `WriteResult`: what a `replace_slice` did.
-- `WarehouseError`, `WarehouseBusyError`.
+- `Warehouse`: `replace_slice`, `replace_slices` (a period's books in one commit), `ensure_all_tables`,
+  `query` (also `as_of` a past instant), `tables`, `slice_counts`, `snapshots`.
+- `LakeSettings`: which lake (SQLite catalog on one machine, PostgreSQL when shared) and its data path.
+- `SliceWrite`, `WriteResult`: what a write is given and what it did.
+- `WarehouseError`, `WarehouseBusyError`, `WarehouseConfigError`.
 
-Modules: `tables` (DDL and comments from the catalog), `slices` (slice keys, checks, folder names),
-`views` (analyst views), `publish` (Parquet files), `analyst` (the analysts' database),
-`connection` and `locks` (opening the file in turn). The package never imports Dagster.
+Modules: `settings` (the lake's location), `extensions` (DuckDB extensions from the wheels only),
+`lake` (attaching, retrying a transaction), `tables` (DDL, comments, partitioning from the catalog),
+`slices` (slice keys and checks), `views` (analyst views in the lake), `maintenance` (merging files,
+expiring snapshots), `export` (query results to CSV, Parquet, Excel). The package never imports Dagster.
 """
 
-from warehouse.errors import WarehouseBusyError, WarehouseError
-from warehouse.store import Warehouse, WriteResult
+from warehouse.errors import WarehouseBusyError, WarehouseConfigError, WarehouseError
+from warehouse.settings import LakeSettings
+from warehouse.store import SliceWrite, Warehouse, WriteResult
 
-__all__ = ["Warehouse", "WarehouseBusyError", "WarehouseError", "WriteResult"]
+__all__ = [
+    "LakeSettings",
+    "SliceWrite",
+    "Warehouse",
+    "WarehouseBusyError",
+    "WarehouseConfigError",
+    "WarehouseError",
+    "WriteResult",
+]

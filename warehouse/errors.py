@@ -7,10 +7,15 @@ class WarehouseError(Exception):
     """Base class of the warehouse's own errors (bad input raises plain `ValueError`)."""
 
 
-class WarehouseBusyError(WarehouseError):
-    """The pipeline's DuckDB file stayed locked by another process for longer than allowed.
+class WarehouseConfigError(WarehouseError):
+    """The lake settings name no usable lake (unknown catalog, missing extension, unreachable catalog)."""
 
-    DuckDB lets one process open a file for writing, and a reader in another process (even a
-    read-only one) blocks it. The pipeline's own writers take turns through a lock file, so this
-    error means some other tool has the file open: typically an analyst's notebook or DBeaver.
+
+class WarehouseBusyError(WarehouseError):
+    """A write kept meeting a busy catalog or a conflict for longer than the settings allow.
+
+    Writers of several processes share the lake; DuckLake detects conflicting commits and the
+    warehouse retries the whole transaction. This error means the catalog stayed locked past the
+    bound, typically by a stopped (SIGSTOP) or hung process in the middle of its commit. Nothing of
+    the failed write is visible; the slice's earlier data is intact.
     """

@@ -1,57 +1,77 @@
-"""`Warehouse`: the pipeline's DuckDB file, written one slice per transaction, and its published copy.
+"""`Warehouse`: the DuckLake the pipeline writes, one transaction per slice (or per period's books).
 
-Every use of the file is short: take the lock file (`<path>.lock`, so writers in other processes and
-threads take turns), open DuckDB, run one transaction per slice, publish what it changed, close,
-release. Slices that threads of this process want written at the same moment share one opening
-(`group_commit`), each still in its own transaction. In between, the file is closed, so another
-process can have its turn. Nothing slow (fetching from AFAS, validating) ever happens with the file
-open.
+A write deletes the slice and inserts its new rows by name in one DuckLake transaction, together
+with a row in `slice_load_history` and a commit message naming the tables, the slice and the Dagster
+run. Several slices given together (a period's transactions, allocations and period values) commit
+as one: no reader, in any process, ever sees one of them new and another old. Busy catalogs and
+conflicts with other processes' commits are retried as a whole (`warehouse.lake.run_transaction`).
+
+Each process keeps one DuckDB connection per lake (attaching costs tens of milliseconds); threads use
+their own cursors of it, and the writes of one process go one at a time, since they would only
+conflict with each other on the same tables. Nothing slow (fetching from AFAS, validating) happens
+inside a transaction.
 
 Example:
-    >>> wh = Warehouse(Path("data/warehouse.duckdb"), publish_dir=Path("data/published"))
+    >>> wh = Warehouse(LakeSettings.embedded(Path("data/lake")))
     >>> wh.replace_slice(TRANSACTIONS, {"environment": "o12345", "administration_id": 1,
     ...                                 "fiscal_year": 2025, "period": 3}, frame)
-    WriteResult(table='transactions', rows_deleted=0, rows_inserted=1234, added_columns=(), seconds=0.08)
+    WriteResult(table='transactions', rows_deleted=0, rows_inserted=1234, added_columns=(), snapshot_id=7, …)
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
+import logging
+import os
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from afas import catalog
 from afas.catalog import Connector
-from warehouse import analyst, group_commit, locks, publish, tables, views
-from warehouse.connection import ArrowStream, fetch_frame, open_duckdb
+from warehouse import lake, tables, views
+from warehouse.settings import LakeSettings
 from warehouse.slices import LOADED_AT, check_frame_in_slice, load_columns, slice_columns, validate_slice, where_clause
-from warehouse.sql import check_column_name, ident
+from warehouse.sql import check_column_name, ident, literal
 
 _FRAME = "__warehouse_frame"  # the registered frame's name; cannot clash with a snake_case table
+AUTHOR = "afas-pipeline"
+_VIEWS_MESSAGE = "views "  # commit message prefix of a views update, followed by views.VERSION
+
+
+@dataclass(frozen=True)
+class SliceWrite:
+    """One slice to replace: the connector, its slice values and the new rows (see `replace_slice`)."""
+
+    connector: Connector | str
+    slice: Mapping[str, object]
+    frame: pl.DataFrame
 
 
 @dataclass(frozen=True)
 class WriteResult:
-    """What one `replace_slice` did.
+    """What one slice replace did.
 
     Attributes:
         table: the warehouse table written.
         rows_deleted: rows of the slice before the write.
         rows_inserted: rows of the slice after it.
         added_columns: columns added because the frame had fields the table lacked.
-        seconds: wall time of the call, waiting for the lock included (seconds).
+        snapshot_id: the DuckLake snapshot the commit created (time travel: `AT (VERSION => id)`).
+        seconds: wall time of the whole transaction, retries included (seconds).
     """
 
     table: str
     rows_deleted: int
     rows_inserted: int
     added_columns: tuple[str, ...]
+    snapshot_id: int
     seconds: float
 
 
@@ -59,63 +79,107 @@ def _resolve(connector: Connector | str) -> Connector:
     return connector if isinstance(connector, Connector) else catalog.connector(connector)
 
 
+class _OpenLake:
+    """One process's connection to one lake, its write lock, and whether its tables are known to exist."""
+
+    def __init__(self, settings: LakeSettings, read_only: bool):
+        self.con = lake.attach(settings, read_only=read_only)
+        self.write_lock = threading.Lock()
+        self.ready = read_only
+        self.pid = os.getpid()
+
+
+_open: dict[tuple[LakeSettings, bool], _OpenLake] = {}
+_open_lock = threading.Lock()
+
+
+def close_all() -> None:
+    """Close every lake connection of this process (tests; a process that ends needs not)."""
+    with _open_lock:
+        for entry in _open.values():
+            if entry.pid == os.getpid():
+                entry.con.close()
+        _open.clear()
+
+
 class Warehouse:
-    """The pipeline's DuckDB file and, when `publish_dir` is set, the analysts' copy of it.
+    """The pipeline's DuckLake.
 
     Args:
-        path: the pipeline's DuckDB file. Only the pipeline may open it (see `WarehouseBusyError`).
-        publish_dir: where slices are published as Parquet; None publishes nothing.
-        analyst_path: the analysts' DuckDB file; default `analyst.duckdb` beside `publish_dir`.
-        busy_timeout_s: how long to retry while another program holds `path` (seconds).
+        settings: which lake (`LakeSettings.embedded(folder)`, `LakeSettings.postgres(...)`, or
+            `LakeSettings.from_environment(data_dir)`).
+        read_only: attach read-only (analysts' tools); writes then raise.
+        logger: where retries of busy transactions are logged (default: the `warehouse` logger).
     """
 
-    def __init__(
-        self,
-        path: Path,
-        publish_dir: Path | None = None,
-        *,
-        analyst_path: Path | None = None,
-        busy_timeout_s: float = 120.0,
-    ):
-        self.path = Path(path)
-        self.publish_dir = Path(publish_dir) if publish_dir is not None else None
-        if analyst_path is None and self.publish_dir is not None:
-            analyst_path = self.publish_dir.parent / "analyst.duckdb"
-        self.analyst_path = Path(analyst_path) if analyst_path is not None else None
-        self.busy_timeout_s = busy_timeout_s
+    def __init__(self, settings: LakeSettings, *, read_only: bool = False, logger: logging.Logger | None = None):
+        self.settings = settings
+        self.read_only = read_only
+        self.logger = logger
+
+    def _lake(self) -> _OpenLake:
+        key = (self.settings, self.read_only)
+        with _open_lock:
+            entry = _open.get(key)
+            if entry is None or entry.pid != os.getpid():  # a forked child must not share its parent's
+                entry = _open[key] = _OpenLake(self.settings, self.read_only)
+        if not entry.ready:
+            with entry.write_lock:
+                if not entry.ready:
+                    with self._cursor(entry) as con:
+                        self._ensure_tables(con)
+                    entry.ready = True
+        return entry
 
     @contextlib.contextmanager
-    def _open(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The file, opened under the lock; closed and unlocked when the block ends."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with locks.exclusive(self.path), open_duckdb(
-            self.path, read_only=read_only, busy_timeout_s=self.busy_timeout_s, analyst_path=self.analyst_path
-        ) as con:
+    def _cursor(self, entry: _OpenLake | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection of this thread's own on the process's lake, with the lake selected."""
+        entry = entry or self._lake()
+        con = entry.con.cursor()
+        try:
+            con.execute(f"USE {lake.ALIAS}")
             yield con
+        finally:
+            con.close()
 
     # --- writing ---------------------------------------------------------------------------------
 
-    def ensure_all_tables(self) -> list[str]:
-        """Create every catalog table (and slice_loads) that is missing, and the analyst views.
+    def _ensure_tables(self, con: duckdb.DuckDBPyConnection) -> list[str]:
+        def work(c: duckdb.DuckDBPyConnection) -> list[str]:
+            created = tables.create_missing_tables(c)
+            if created:
+                c.execute(f"CALL {lake.ALIAS}.set_option('data_inlining_row_limit', {self.settings.inline_row_limit})")
+            if created or self._views_version(c) != views.VERSION:
+                c.execute(f"CALL {lake.ALIAS}.set_commit_message({literal(AUTHOR)}, "
+                          f"{literal(_VIEWS_MESSAGE + views.VERSION)})")
+                views.create_views(c)
+            return created
 
-        Also publishes the schema files and builds the analysts' database, so their views work
-        before the first load. Safe to call any number of times.
+        return lake.run_transaction(con, work, what="creating the warehouse tables",
+                                    timeout_s=self.settings.busy_timeout_s, logger=self.logger)
+
+    @staticmethod
+    def _views_version(con: duckdb.DuckDBPyConnection) -> str | None:
+        row = con.execute(
+            f"SELECT commit_message FROM {lake.ALIAS}.snapshots() WHERE starts_with(commit_message, ?) "
+            "ORDER BY snapshot_id DESC LIMIT 1",
+            [_VIEWS_MESSAGE],
+        ).fetchone()
+        have = {v.name for v in views.VIEWS} <= set(
+            r[0] for r in con.execute(
+                "SELECT view_name FROM duckdb_views() WHERE database_name = current_database()").fetchall()
+        )
+        return row[0].removeprefix(_VIEWS_MESSAGE) if row and have else None
+
+    def ensure_all_tables(self) -> list[str]:
+        """Create every table that is missing (and the views); safe to call any number of times.
 
         Returns:
-            The tables created by this call (sorted).
+            The tables this call created (sorted).
         """
-        with self._open() as con:
-            con.begin()
-            try:
-                created = tables.create_missing_tables(con)
-                views.create_views(con)  # replaced every time, so changed view SQL reaches old files
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
-            self._publish_schemas(con, changed=created)
-        self.refresh_analyst_db()
-        return created
+        entry = self._lake()
+        with entry.write_lock, self._cursor(entry) as con:
+            return self._ensure_tables(con)
 
     def replace_slice(
         self,
@@ -124,6 +188,7 @@ class Warehouse:
         frame: pl.DataFrame,
         *,
         loaded_at: dt.datetime | None = None,
+        run_id: str | None = None,
     ) -> WriteResult:
         """Replace one slice of a connector's table with `frame`, in one transaction.
 
@@ -136,6 +201,7 @@ class Warehouse:
                 Load columns are filled here: `environment` and `snapshot_date` from the slice,
                 `loaded_at` from the argument.
             loaded_at: the load's time (timezone-aware); default now.
+            run_id: the Dagster run, named in the commit message and in slice_load_history.
 
         Returns:
             What was written.
@@ -143,136 +209,147 @@ class Warehouse:
         Raises:
             ValueError: a wrong slice, rows outside the slice, a `loaded_at` column in the frame, or
                 a column name that is not snake_case; nothing is written.
-            WarehouseBusyError: another program kept the file open for `busy_timeout_s`.
+            WarehouseBusyError: the lake stayed busy past the settings' bound; nothing is written.
             duckdb.Error: the write failed (e.g. a value that does not fit its column); the
                 transaction was rolled back, so the slice's earlier rows are intact.
         """
+        (result,) = self.replace_slices([SliceWrite(connector, slice, frame)], loaded_at=loaded_at, run_id=run_id)
+        return result
+
+    def replace_slices(
+        self,
+        writes: Sequence[SliceWrite],
+        *,
+        loaded_at: dt.datetime | None = None,
+        run_id: str | None = None,
+    ) -> list[WriteResult]:
+        """Replace several slices (of one or more tables) in ONE transaction: all of them or none.
+
+        Every slice is checked first (see `replace_slice`); a bad one writes nothing at all.
+
+        Returns:
+            One result per write, in order; all share the commit's snapshot id.
+        """
+        if self.read_only:
+            raise ValueError("this Warehouse was opened read-only")
+        if not writes:
+            return []
         started = time.perf_counter()
-        conn = _resolve(connector)
-        slice_ = validate_slice(conn, slice)
-        if LOADED_AT in frame.columns:
-            raise ValueError(f"frame for {conn.table} has a {LOADED_AT!r} column; the warehouse sets it")
-        for column in frame.columns:
-            check_column_name(column)
-        check_frame_in_slice(conn, slice_, frame)
         loaded_at = loaded_at or dt.datetime.now(dt.timezone.utc)
         if loaded_at.tzinfo is None:
             raise ValueError("loaded_at must be timezone-aware")
+        checked = [self._check(write) for write in writes]
+        what = _describe(checked)
+        message = json.dumps({
+            "dagster_run_id": run_id,
+            "slices": [{"table": conn.table, **{k: _json(v) for k, v in slice_.items()}, "rows": frame.height}
+                       for conn, slice_, frame in checked],
+        })
+
+        def work(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int, list[str]]]:
+            con.execute(f"CALL {lake.ALIAS}.set_commit_message(?, ?, extra_info => ?)", [AUTHOR, what, message])
+            written_at = dt.datetime.now(dt.timezone.utc)
+            return [self._write_one(con, conn, slice_, frame, loaded_at, written_at, run_id)
+                    for conn, slice_, frame in checked]
+
+        entry = self._lake()
+        with entry.write_lock, self._cursor(entry) as con:
+            outcome = lake.run_transaction(con, work, what=what, timeout_s=self.settings.busy_timeout_s,
+                                           logger=self.logger)
+            (snapshot_id,) = con.execute(f"SELECT id FROM ducklake_last_committed_snapshot('{lake.ALIAS}')").fetchone()
+        seconds = time.perf_counter() - started
+        return [
+            WriteResult(conn.table, deleted, inserted, tuple(added), int(snapshot_id), seconds)
+            for (conn, _, _), (deleted, inserted, added) in zip(checked, outcome)
+        ]
+
+    @staticmethod
+    def _check(write: SliceWrite) -> tuple[Connector, dict[str, object], pl.DataFrame]:
+        conn = _resolve(write.connector)
+        slice_ = validate_slice(conn, write.slice)
+        if LOADED_AT in write.frame.columns:
+            raise ValueError(f"frame for {conn.table} has a {LOADED_AT!r} column; the warehouse sets it")
+        for column in write.frame.columns:
+            check_column_name(column)
+        check_frame_in_slice(conn, slice_, write.frame)
+        return conn, slice_, write.frame
+
+    @staticmethod
+    def _write_one(
+        con: duckdb.DuckDBPyConnection,
+        conn: Connector,
+        slice_: dict[str, object],
+        frame: pl.DataFrame,
+        loaded_at: dt.datetime,
+        written_at: dt.datetime,
+        run_id: str | None,
+    ) -> tuple[int, int, list[str]]:
         # Slice and load columns come from the arguments, never from the frame: then a frame that
         # lacks administration_id cannot insert rows the slice's DELETE would not find again.
         from_frame = [c for c in frame.columns if c not in slice_ and c not in load_columns(conn)]
         table = ident(conn.table)
-
-        def write(con: duckdb.DuckDBPyConnection) -> tuple[int, int, list[str]]:
-            con.register(_FRAME, ArrowStream(frame))
-            try:
-                described = con.execute(f"DESCRIBE SELECT * FROM {_FRAME}").fetchall()
-                frame_types = {row[0]: row[1] for row in described if row[0] in from_frame}
-                con.begin()
-                try:
-                    created = tables.create_missing_tables(con)
-                    if created:
-                        views.create_views(con)
-                    added = tables.add_new_columns(con, conn.table, frame_types, loaded_at.date())
-                    where, params = where_clause(slice_)
-                    (deleted,) = con.execute(f"DELETE FROM {table} WHERE {where}", params).fetchone()
-                    types = tables.table_column_types(con, conn.table)
-                    select = [ident(c) for c in from_frame]
-                    select += [f"CAST(? AS {types[c]}) AS {ident(c)}" for c in slice_]
-                    select.append(f"CAST(? AS TIMESTAMPTZ) AS {ident(LOADED_AT)}")
-                    (inserted,) = con.execute(
-                        f"INSERT INTO {table} BY NAME SELECT {', '.join(select)} FROM {_FRAME}",
-                        [*slice_.values(), loaded_at],
-                    ).fetchone()
-                    self._record_load(con, conn.table, slice_, inserted, loaded_at)
-                    con.commit()
-                except BaseException:
-                    con.rollback()
-                    raise
-            finally:
-                con.unregister(_FRAME)
-            if self.publish_dir is not None:
-                publish.publish_slice(con, self.publish_dir, conn.table, slice_, inserted)
-                publish.publish_whole_table(con, self.publish_dir, tables.SLICE_LOADS)
-                self._publish_schemas(con, changed=[*created, *([conn.table] if added else [])])
-            return deleted, inserted, added
-
-        deleted, inserted, added = group_commit.write(self.path, self._open, write)
-        self.refresh_analyst_db()
-        return WriteResult(conn.table, deleted, inserted, tuple(added), time.perf_counter() - started)
-
-    @staticmethod
-    def _record_load(
-        con: duckdb.DuckDBPyConnection, table: str, slice_: Mapping[str, object], rows: int, loaded_at: dt.datetime
-    ) -> None:
+        con.register(_FRAME, frame)
+        try:
+            described = con.execute(f"DESCRIBE SELECT * FROM {_FRAME}").fetchall()
+            frame_types = {row[0]: row[1] for row in described if row[0] in from_frame}
+            added = tables.add_new_columns(con, conn.table, frame_types, loaded_at.date())
+            where, params = where_clause(slice_)
+            (deleted,) = con.execute(f"DELETE FROM {table} WHERE {where}", params).fetchone()
+            types = tables.table_column_types(con, conn.table)
+            select = [ident(c) for c in from_frame]
+            select += [f"CAST(? AS {types[c]}) AS {ident(c)}" for c in slice_]
+            select.append(f"CAST(? AS TIMESTAMPTZ) AS {ident(LOADED_AT)}")
+            (inserted,) = con.execute(
+                f"INSERT INTO {table} BY NAME SELECT {', '.join(select)} FROM {_FRAME}",
+                [*slice_.values(), loaded_at],
+            ).fetchone()
+        finally:
+            con.unregister(_FRAME)
         keys = [slice_.get(k) for k in tables.SLICE_LOAD_KEYS]
-        match = " AND ".join(f"{ident(k)} IS NOT DISTINCT FROM ?" for k in tables.SLICE_LOAD_KEYS)
-        con.execute(f"DELETE FROM {tables.SLICE_LOADS} WHERE table_name = ? AND {match}", [table, *keys])
-        columns = ["table_name", *tables.SLICE_LOAD_KEYS, "row_count", LOADED_AT]
+        columns = ["table_name", *tables.SLICE_LOAD_KEYS, "row_count", LOADED_AT, "written_at", "dagster_run_id"]
         con.execute(
-            f"INSERT INTO {tables.SLICE_LOADS} ({', '.join(map(ident, columns))}) "
+            f"INSERT INTO {tables.SLICE_LOAD_HISTORY} ({', '.join(map(ident, columns))}) "
             f"VALUES ({', '.join('?' for _ in columns)})",
-            [table, *keys, rows, loaded_at],
+            [conn.table, *keys, inserted, loaded_at, written_at, run_id],
         )
-
-    # --- publishing ------------------------------------------------------------------------------
-
-    def _publish_schemas(self, con: duckdb.DuckDBPyConnection, changed: Sequence[str]) -> None:
-        """Publish schema files of tables whose columns changed, and of any table still lacking them."""
-        if self.publish_dir is None:
-            return
-        for table in sorted(tables.existing_tables(con)):
-            if table in changed or not publish.schema_published(self.publish_dir, table):
-                publish.publish_schema(con, self.publish_dir, table)
-
-    def refresh_analyst_db(self, *, force: bool = False) -> bool:
-        """Rebuild the analysts' database if its definition changed; returns whether it was rebuilt."""
-        if self.publish_dir is None or self.analyst_path is None:
-            return False
-        return analyst.refresh(self.publish_dir, self.analyst_path, force=force)
-
-    def publish_all(self) -> int:
-        """Republish every table from the pipeline's file and rebuild the analysts' database.
-
-        For the first run with publishing, and for recovery (a deleted or damaged publish folder).
-        Holds the lock for the whole republish, so loads wait meanwhile.
-
-        Returns:
-            The number of slice files written.
-        """
-        if self.publish_dir is None:
-            raise ValueError("this Warehouse has no publish_dir")
-        written = 0
-        with self._open() as con:
-            con.begin()
-            tables.create_missing_tables(con)
-            views.create_views(con)
-            con.commit()
-            for conn in catalog.CONNECTORS:
-                written += publish.republish_table(con, self.publish_dir, conn.table, slice_columns(conn))
-            publish.publish_schema(con, self.publish_dir, tables.SLICE_LOADS)
-            publish.publish_whole_table(con, self.publish_dir, tables.SLICE_LOADS)
-        self.refresh_analyst_db(force=True)
-        return written
+        return int(deleted), int(inserted), added
 
     # --- reading ---------------------------------------------------------------------------------
 
-    def query(self, sql: str, params: Sequence[object] | Mapping[str, object] | None = None) -> pl.DataFrame:
-        """Run a query on the pipeline's file (read-only, under the lock) and return its rows.
+    def query(
+        self,
+        sql: str,
+        params: Sequence[object] | Mapping[str, object] | None = None,
+        *,
+        as_of: dt.datetime | None = None,
+    ) -> pl.DataFrame:
+        """Run a query on the lake and return its rows (statements without rows give an empty frame).
 
-        `params` are positional (`?`) or named (`$name`).
-
-        For the pipeline itself and tests; analysts use the analysts' database instead.
+        `params` are positional (`?`) or named (`$name`). With `as_of` (timezone-aware), the query
+        sees the lake as it was at that instant: every table and view, e.g. the trial balance as it
+        was reported at a period close (snapshots are kept for `retention_months`).
         """
-        if not self.path.exists():
-            self.ensure_all_tables()
-        with self._open(read_only=True) as con:
-            return fetch_frame(con, sql, params)
+        if as_of is not None:
+            return self._query_as_of(sql, params, as_of)
+        with self._cursor() as con:
+            relation = con.sql(sql, params=params)
+            return pl.DataFrame() if relation is None else relation.pl()
+
+    def _query_as_of(self, sql: str, params, as_of: dt.datetime) -> pl.DataFrame:
+        if as_of.tzinfo is None:
+            raise ValueError("as_of must be timezone-aware")
+        con = lake.attach(self.settings, snapshot_time=as_of.isoformat())
+        try:
+            relation = con.sql(sql, params=params)
+            return pl.DataFrame() if relation is None else relation.pl()
+        finally:
+            con.close()
 
     def tables(self) -> list[str]:
-        """Names of the tables in the pipeline's file (not views), sorted."""
+        """Names of the lake's tables (not views), sorted."""
         frame = self.query(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary ORDER BY 1"
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'main' ORDER BY 1"
         )
         return frame["table_name"].to_list() if frame.height else []
 
@@ -281,3 +358,29 @@ class Warehouse:
         conn = _resolve(connector)
         columns = ", ".join(ident(c) for c in slice_columns(conn))
         return self.query(f"SELECT {columns}, count(*) AS rows FROM {ident(conn.table)} GROUP BY ALL ORDER BY ALL")
+
+    def snapshots(self) -> pl.DataFrame:
+        """The lake's snapshots: id, time, changes, author, commit message, extra info (JSON), oldest first."""
+        return self.query(f"SELECT * FROM {lake.ALIAS}.snapshots() ORDER BY snapshot_id")
+
+
+def _json(value: object) -> object:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _describe(checked: Sequence[tuple[Connector, dict[str, object], pl.DataFrame]]) -> str:
+    """`replace transactions, period_values of o12345 administration 1 2025-03`, for commit messages."""
+    names = ", ".join(dict.fromkeys(conn.table for conn, _, _ in checked))
+    slices = list(dict.fromkeys(_slice_words(s) for _, s, _ in checked))
+    return f"replace {names} of {'; '.join(slices)}"
+
+
+def _slice_words(slice_: Mapping[str, object]) -> str:
+    words = [str(slice_["environment"])]
+    if "administration_id" in slice_:
+        words.append(f"administration {slice_['administration_id']}")
+    if "fiscal_year" in slice_:
+        words.append(f"{slice_['fiscal_year']}-{int(slice_['period']):02d}")
+    if "snapshot_date" in slice_:
+        words.append(f"snapshot {_json(slice_['snapshot_date'])}")
+    return " ".join(words)

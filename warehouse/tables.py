@@ -11,8 +11,12 @@ Every table and column carries a comment (AFAS GetConnector id, field id and mea
 dictionary lives in the database. Fields AFAS sends that the catalog does not know are added as
 columns when they first arrive, typed from the frame.
 
-One extra table, `slice_loads`, records the last load of every slice. It is what tells "this
-administration now has no open items" apart from "this administration was never loaded".
+One extra table, `slice_load_history`, gets a row for every load of every slice (only inserts, so
+concurrent loads never conflict on it); the view `slice_loads` shows the latest per slice. It is what
+tells "this administration now has no open items" apart from "this administration was never loaded".
+
+In the lake every table is `PARTITIONED BY` its slice columns, so a slice's rows sit in files of
+their own and a query that names a slice reads only those.
 """
 
 from __future__ import annotations
@@ -63,13 +67,14 @@ _SNAPSHOT_DATE = TableColumn(
 )
 _LOADED_AT = TableColumn(LOADED_AT, "TIMESTAMPTZ", "Load: when the pipeline wrote this row's slice", not_null=True)
 
-#: Name of the table that records the last load of every slice.
-SLICE_LOADS = "slice_loads"
-_SLICE_LOADS_COMMENT = (
-    "Warehouse: the last load of every slice (one row per table × slice); a slice loaded with no rows "
-    "has row_count 0. Slice columns a table is not sliced by are NULL."
+#: Name of the table that records every load of every slice (the view `slice_loads` shows the latest).
+SLICE_LOAD_HISTORY = "slice_load_history"
+_SLICE_LOAD_HISTORY_COMMENT = (
+    "Warehouse: one row per load of a slice (table × slice), appended in the load's own transaction; a "
+    "slice loaded with no rows has row_count 0. Slice columns a table is not sliced by are NULL. The "
+    "view slice_loads shows the latest load of every slice."
 )
-_SLICE_LOADS_COLUMNS: tuple[TableColumn, ...] = (
+_SLICE_LOAD_HISTORY_COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("table_name", "VARCHAR", "Warehouse table the slice belongs to", not_null=True),
     _ENVIRONMENT,
     TableColumn("administration_id", "BIGINT", "Slice: administration (AFAS UnitId); NULL when not sliced by it"),
@@ -78,6 +83,8 @@ _SLICE_LOADS_COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("snapshot_date", "DATE", "Slice: snapshot day of open items; NULL for other tables"),
     TableColumn("row_count", "BIGINT", "Rows the slice holds after the load", not_null=True),
     _LOADED_AT,
+    TableColumn("written_at", "TIMESTAMPTZ", "When the load's transaction wrote the slice (orders loads)", not_null=True),
+    TableColumn("dagster_run_id", "VARCHAR", "The Dagster run that loaded the slice; NULL outside Dagster"),
 )
 #: slice_loads columns that identify a slice (NULL where a table is not sliced by the column).
 SLICE_LOAD_KEYS: tuple[str, ...] = ("environment", "administration_id", "fiscal_year", "period", "snapshot_date")
@@ -121,10 +128,15 @@ def create_statements(table: str, comment: str, columns: tuple[TableColumn, ...]
 
 
 def definitions() -> dict[str, tuple[str, tuple[TableColumn, ...]]]:
-    """Every table the warehouse holds: name → (comment, columns); catalog tables, then slice_loads."""
+    """Every table the warehouse holds: name → (comment, columns); catalog tables, then slice_load_history."""
     tables = {c.table: (table_comment(c), table_columns(c)) for c in CONNECTORS}
-    tables[SLICE_LOADS] = (_SLICE_LOADS_COMMENT, _SLICE_LOADS_COLUMNS)
+    tables[SLICE_LOAD_HISTORY] = (_SLICE_LOAD_HISTORY_COMMENT, _SLICE_LOAD_HISTORY_COLUMNS)
     return tables
+
+
+def partition_columns() -> dict[str, tuple[str, ...]]:
+    """Table → the columns it is `PARTITIONED BY` (its slice columns; slice_load_history: none)."""
+    return {c.table: slice_columns(c) for c in CONNECTORS}
 
 
 def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -144,6 +156,9 @@ def create_missing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
         if table not in have:
             for statement in create_statements(table, comment, columns):
                 con.execute(statement)
+            partitioned_by = partition_columns().get(table)
+            if partitioned_by:
+                con.execute(f"ALTER TABLE {ident(table)} SET PARTITIONED BY ({', '.join(map(ident, partitioned_by))})")
             created.append(table)
     return sorted(created)
 

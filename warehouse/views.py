@@ -1,8 +1,9 @@
-"""Analyst views, defined once and created in both the pipeline's database and the analysts' one.
+"""Analyst views, stored in the lake itself, so every client that attaches it sees them.
 
-They read the base tables by name: in the pipeline's database those are tables, in the analysts'
-database views over the published Parquet files. Columns are listed explicitly, so a column added
-to a base table later never changes a view's shape.
+They read the base tables by unqualified name, which DuckDB resolves inside the lake whatever alias
+a client attaches it under (and at whatever snapshot: a lake attached `AT` a past time shows the
+views over the tables as they were). Columns are listed explicitly, so a column added to a base
+table later never changes a view's shape.
 
 Amounts are DECIMAL(38, 2) euros throughout; dates are DATE; `period` 0 is the opening balance.
 """
@@ -189,14 +190,30 @@ def _aging_views(table: str, party: str, name: str) -> tuple[View, ...]:
     )
 
 
+_SLICE_LOADS_SQL = """
+SELECT table_name, environment, administration_id, fiscal_year, period, snapshot_date, row_count,
+       loaded_at, dagster_run_id
+FROM slice_load_history
+QUALIFY row_number() OVER (
+    PARTITION BY table_name, environment, administration_id, fiscal_year, period, snapshot_date
+    ORDER BY written_at DESC, loaded_at DESC) = 1
+"""
+
+_SLICE_LOADS_COMMENT = (
+    "The latest load of every slice (one row per table × slice), from slice_load_history; a slice loaded "
+    "with no rows has row_count 0. Slice columns a table is not sliced by are NULL."
+)
+
+
 VIEWS: tuple[View, ...] = (
+    View("slice_loads", _SLICE_LOADS_SQL, _SLICE_LOADS_COMMENT),
     _general_ledger(),
     View("trial_balance", _TRIAL_BALANCE_SQL, _TRIAL_BALANCE_COMMENT),
     *_aging_views(RECEIVABLES.table, "debtor", "receivables"),
     *_aging_views(PAYABLES.table, "creditor", "payables"),
 )
 
-#: Changes whenever a view's text changes; part of the analysts' database definition.
+#: Changes whenever a view's text changes; the lake's views are replaced when it differs.
 VERSION = hashlib.sha256("\n".join(f"{v.name}\n{v.sql}\n{v.comment}" for v in VIEWS).encode()).hexdigest()[:16]
 
 

@@ -27,16 +27,14 @@ class Pipeline:
     home: Path
     data: Path
     instance: dg.DagsterInstance
+    catalog: str | None = None  # the lake's catalog; default an embedded one under `data`
 
     @property
     def resources(self) -> dict:
         return {
             "afas": AfasResource(home=str(self.home)),
-            "warehouse": WarehouseResource(
-                path=str(self.data / "warehouse.duckdb"),
-                publish_dir=str(self.data / "published"),
-                analyst_path=str(self.data / "analyst.duckdb"),
-            ),
+            "warehouse": WarehouseResource(catalog=self.catalog or f"sqlite:{self.data / 'lake' / 'catalog.sqlite'}",
+                                           data_path=str(self.data / "lake" / "data")),
         }
 
     def warehouse(self):

@@ -1,12 +1,19 @@
-"""Fixtures: a fresh warehouse with publishing in a temporary folder."""
+"""Fixtures: a fresh embedded lake (SQLite catalog) in a temporary folder."""
 
 from __future__ import annotations
 
 import pytest
 
-from warehouse import Warehouse
+from warehouse import LakeSettings, Warehouse
+from warehouse.store import close_all
 
 
 @pytest.fixture
-def wh(tmp_path) -> Warehouse:
-    return Warehouse(tmp_path / "warehouse.duckdb", tmp_path / "published", busy_timeout_s=5)
+def lake_settings(tmp_path) -> LakeSettings:
+    return LakeSettings.embedded(tmp_path / "lake", busy_timeout_s=10)
+
+
+@pytest.fixture
+def wh(lake_settings) -> Warehouse:
+    yield Warehouse(lake_settings)
+    close_all()

@@ -124,7 +124,7 @@ def test_rows_outside_the_slice_are_refused_before_anything_is_written(wh):
 def test_wrong_slice_keys_or_values_are_refused(wh, connector, bad):
     with pytest.raises(ValueError, match="slice"):
         wh.replace_slice(connector, bad, frame(connector, []))
-    assert not wh.path.exists()
+    assert not wh.settings.sqlite_path.exists()  # refused before the lake was even opened
 
 
 def test_frame_may_not_carry_loaded_at_or_odd_names(wh):

@@ -8,9 +8,10 @@ from warehouse.slices import slice_columns
 
 
 def test_every_catalog_table_is_created_with_comments(wh):
-    created = wh.ensure_all_tables()
-    assert set(created) == {c.table for c in CONNECTORS} | {tables.SLICE_LOADS}
+    assert set(wh.tables()) == {c.table for c in CONNECTORS} | {tables.SLICE_LOAD_HISTORY}  # on first use
     assert wh.ensure_all_tables() == []  # idempotent
+    views = wh.query("SELECT view_name FROM duckdb_views() WHERE NOT internal")["view_name"].to_list()
+    assert {"slice_loads", "general_ledger", "trial_balance", "receivables_aging"} <= set(views)
 
     comments = wh.query("SELECT table_name, comment FROM duckdb_tables()")
     by_table = dict(comments.iter_rows())
@@ -61,3 +62,18 @@ def test_table_comment_text():
     assert "AFAS GetConnector Visionplanner_periodvalues" in text
     assert "sliced by environment, administration_id, fiscal_year, period" in text
     assert "snapshot_date" in tables.table_comment(RECEIVABLES)
+
+
+def test_tables_are_partitioned_by_their_slice_columns(wh):
+    wh.ensure_all_tables()
+    info = wh.query(
+        "SELECT t.table_name, list(c.column_name ORDER BY pc.partition_key_index) AS columns "
+        "FROM __ducklake_metadata_lake.ducklake_partition_column pc "
+        "JOIN __ducklake_metadata_lake.ducklake_partition_info p USING (partition_id, table_id) "
+        "JOIN __ducklake_metadata_lake.ducklake_table t USING (table_id) "
+        "JOIN __ducklake_metadata_lake.ducklake_column c ON c.table_id = t.table_id AND c.column_id = pc.column_id "
+        "WHERE p.end_snapshot IS NULL AND t.end_snapshot IS NULL AND c.end_snapshot IS NULL GROUP BY ALL"
+    )
+    partitioned = dict(info.iter_rows())
+    for c in CONNECTORS:
+        assert partitioned[c.table] == list(slice_columns(c)), c.table

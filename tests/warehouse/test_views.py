@@ -1,4 +1,4 @@
-"""Analyst views on a tiny hand-made ledger, in the pipeline's database and the analysts' one."""
+"""Analyst views on a tiny hand-made ledger, through the pipeline's connection and an analyst's read-only attach."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 
 from afas.catalog import ACCOUNTS, ALLOCATION_CODES, PAYABLES, PERIOD_VALUES, RECEIVABLES, TRANSACTIONS, TRANSACTIONS_ALLOCATED
 from tests.warehouse.frames import ENV, frame, money, period_slice, transaction
-from warehouse import Warehouse
+from warehouse import LakeSettings, Warehouse
+from warehouse.access import offline_statements
 
 ADMIN = {"environment": ENV, "administration_id": 1}
 LATEST, EARLIER = dt.date(2026, 3, 31), dt.date(2026, 2, 28)
@@ -100,7 +101,7 @@ def load_open_items(wh) -> None:
 def loaded(tmp_path_factory):
     """Loaded once for the module: the tests only read."""
     folder = tmp_path_factory.mktemp("ledger")
-    wh = Warehouse(folder / "warehouse.duckdb", folder / "published")
+    wh = Warehouse(LakeSettings.embedded(folder / "lake"))
     load_ledger(wh)
     load_open_items(wh)
     return wh
@@ -108,13 +109,16 @@ def loaded(tmp_path_factory):
 
 @pytest.fixture(params=["pipeline", "analyst"])
 def ask(request, loaded):
-    """Run a query on the pipeline's database or on the analysts' one; the answers must agree."""
+    """Run a query through the pipeline's connection or an analyst's; the answers must agree."""
     if request.param == "pipeline":
         return loaded.query
 
     def on_analyst_db(sql: str) -> pl.DataFrame:
-        con = duckdb.connect(str(loaded.analyst_path), read_only=True)
+        # As an analyst's own DuckDB would: the documented statements, in a fresh connection.
+        con = duckdb.connect()
         try:
+            for statement in offline_statements(loaded.settings):
+                con.execute(statement)
             return pl.DataFrame(con.execute(sql).fetchall(), schema=[d[0] for d in con.description], orient="row")
         finally:
             con.close()

@@ -1,0 +1,166 @@
+"""Where the lake lives: its catalog (SQLite on one machine, PostgreSQL when shared) and its data files.
+
+One setting picks the lake; the code path is the same for both:
+
+| variable | meaning | default |
+|---|---|---|
+| `AFAS_WAREHOUSE` | the catalog: `sqlite` (embedded), `sqlite:/path/catalog.sqlite`, `postgres:dbname=afas host=db user=afas` (libpq key=value) or `postgresql://afas@db:5432/afas` | `sqlite`, i.e. `<data dir>/lake/catalog.sqlite` |
+| `AFAS_WAREHOUSE_DATA` | the Parquet data files: a folder, or `s3://bucket/prefix/` | `<data dir>/lake/data/` |
+| `AFAS_WAREHOUSE_BUSY_TIMEOUT_S` | how long a write keeps retrying a busy catalog or a conflict before it fails | 120 |
+| `AFAS_WAREHOUSE_RETENTION_MONTHS` | snapshots (time travel) kept by maintenance | 13 |
+
+A PostgreSQL password belongs in `PGPASSWORD` or `~/.pgpass` (libpq reads both), not in the setting;
+one typed into it anyway is redacted from every message the warehouse produces (`redact`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from warehouse.errors import WarehouseConfigError
+
+#: Rows up to which a slice's insert is kept in the catalog instead of a Parquet file of its own
+#: (DuckLake data inlining); maintenance flushes them into files. Most period-values and master-data
+#: slices are this small, and a tiny file per slice per load would make every query open thousands.
+INLINE_ROW_LIMIT = 1000
+
+#: How long PostgreSQL lets one of our catalog statements wait for a lock (ms) before it fails (and
+#: the whole transaction is retried), and after how long idle inside a transaction the server ends
+#: a session: a stopped (SIGSTOP) or hung writer then loses its locks instead of blocking everyone.
+PG_LOCK_TIMEOUT_MS = 5_000
+PG_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000
+
+
+@dataclass(frozen=True)
+class LakeSettings:
+    """One DuckLake: catalog, data path and how writes behave.
+
+    Attributes:
+        catalog: DuckLake's metadata catalog, `sqlite:<path>` or `postgres:<libpq conninfo>`.
+        data_path: where data files go: an absolute folder ending in `/`, or `s3://…/`.
+        busy_timeout_s: how long one write keeps retrying a busy catalog or a conflict (seconds, > 0).
+        inline_row_limit: inserts of at most this many rows are inlined in the catalog (0 = never).
+        retention_months: snapshots younger than this are never expired by maintenance (≥ 1).
+    """
+
+    catalog: str
+    data_path: str
+    busy_timeout_s: float = 120.0
+    inline_row_limit: int = INLINE_ROW_LIMIT
+    retention_months: int = 13
+
+    def __post_init__(self) -> None:
+        if not (self.catalog.startswith("sqlite:") or self.catalog.startswith("postgres:")):
+            raise WarehouseConfigError(f"unknown lake catalog {redact(self.catalog)!r}: use sqlite:PATH or postgres:CONNINFO")
+        if self.busy_timeout_s <= 0 or self.retention_months < 1 or self.inline_row_limit < 0:
+            raise WarehouseConfigError("busy_timeout_s must be > 0, retention_months ≥ 1 and inline_row_limit ≥ 0")
+
+    @classmethod
+    def embedded(cls, folder: Path, **options) -> LakeSettings:
+        """The one-machine lake: `<folder>/catalog.sqlite` and data files in `<folder>/data/`."""
+        folder = Path(folder).resolve()
+        return cls(f"sqlite:{folder / 'catalog.sqlite'}", f"{folder / 'data'}/", **options)
+
+    @classmethod
+    def postgres(cls, conninfo_or_url: str, data_path: str, **options) -> LakeSettings:
+        """A shared lake: catalog in the PostgreSQL database named by a libpq conninfo or URL."""
+        return cls(f"postgres:{_conninfo(conninfo_or_url)}", _data_path(data_path), **options)
+
+    @classmethod
+    def from_environment(cls, data_dir: Path, environ: dict[str, str] | None = None) -> LakeSettings:
+        """The lake the `AFAS_WAREHOUSE*` variables name (see the module docstring)."""
+        env = os.environ if environ is None else environ
+        options: dict[str, object] = {}
+        try:
+            if env.get("AFAS_WAREHOUSE_BUSY_TIMEOUT_S"):
+                options["busy_timeout_s"] = float(env["AFAS_WAREHOUSE_BUSY_TIMEOUT_S"])
+            if env.get("AFAS_WAREHOUSE_RETENTION_MONTHS"):
+                options["retention_months"] = int(env["AFAS_WAREHOUSE_RETENTION_MONTHS"])
+        except ValueError as error:
+            raise WarehouseConfigError(f"AFAS_WAREHOUSE_BUSY_TIMEOUT_S / _RETENTION_MONTHS: {error}") from None
+        choice = (env.get("AFAS_WAREHOUSE") or "sqlite").strip()
+        folder = Path(data_dir) / "lake"
+        data = env.get("AFAS_WAREHOUSE_DATA") or ""
+        if choice == "sqlite":
+            settings = cls.embedded(folder, **options)
+            return replace(settings, data_path=_data_path(data)) if data else settings
+        if choice.startswith("sqlite:"):
+            path = Path(choice.removeprefix("sqlite:")).expanduser().resolve()
+            return cls(f"sqlite:{path}", _data_path(data or str(folder / "data")), **options)
+        if choice.startswith(("postgres:", "postgresql://", "postgres://")):
+            return cls.postgres(choice.removeprefix("postgres:") if choice.startswith("postgres:") else choice,
+                                data or str(folder / "data"), **options)
+        raise WarehouseConfigError(
+            f"AFAS_WAREHOUSE={redact(choice)!r} is not a lake catalog: use 'sqlite' (the default), "
+            "'sqlite:/path/catalog.sqlite', 'postgres:dbname=… host=… user=…' or 'postgresql://user@host/db'"
+        )
+
+    @property
+    def kind(self) -> str:
+        """`sqlite` or `postgres`."""
+        return self.catalog.split(":", 1)[0]
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite catalog file, for the embedded lake."""
+        return Path(self.catalog.removeprefix("sqlite:")) if self.kind == "sqlite" else None
+
+    @property
+    def is_object_storage(self) -> bool:
+        return self.data_path.startswith(("s3://", "s3a://", "gs://", "r2://", "http://", "https://"))
+
+    def ducklake_uri(self, *, for_writing: bool = True) -> str:
+        """`ducklake:<catalog>`, with PostgreSQL's timeouts for our own sessions."""
+        if self.kind == "postgres" and for_writing and "options=" not in self.catalog:
+            timeouts = (f"-c lock_timeout={PG_LOCK_TIMEOUT_MS} "
+                        f"-c idle_in_transaction_session_timeout={PG_IDLE_IN_TRANSACTION_TIMEOUT_MS}")
+            return f"ducklake:{self.catalog} options='{timeouts}'"
+        return f"ducklake:{self.catalog}"
+
+    def describe(self) -> str:
+        """A one-line description without secrets, for logs and messages."""
+        return f"DuckLake with {self.kind} catalog {redact(self.catalog.split(':', 1)[1])}, data in {self.data_path}"
+
+
+def _data_path(path: str) -> str:
+    if "://" in path:
+        return path if path.endswith("/") else path + "/"
+    return f"{Path(path).expanduser().resolve()}/"
+
+
+def _conninfo(text: str) -> str:
+    """A libpq key=value conninfo from a conninfo or a `postgresql://` URL (DuckDB's scanner wants key=value)."""
+    if not text.startswith(("postgresql://", "postgres://")):
+        return text.strip()
+    url = urlsplit(text)
+    parts = {
+        "dbname": unquote(url.path.lstrip("/")) or None,
+        "host": url.hostname,
+        "port": str(url.port) if url.port else None,
+        "user": unquote(url.username) if url.username else None,
+        "password": unquote(url.password) if url.password else None,
+        **dict(parse_qsl(url.query)),
+    }
+    return " ".join(f"{k}={_quote(v)}" for k, v in parts.items() if v)
+
+
+def _quote(value: str) -> str:
+    if value and not re.search(r"[\s'\\]", value):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+_PASSWORDS = (
+    re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE),
+    re.compile(r"(://[^:/@\s]+:)([^@\s]+)(@)"),
+)
+
+
+def redact(text: str) -> str:
+    """`text` with every PostgreSQL password (conninfo `password=…` or a URL's `user:…@`) replaced by `***`."""
+    text = _PASSWORDS[0].sub(r"\1***", text)
+    return _PASSWORDS[1].sub(r"\1***\3", text)
