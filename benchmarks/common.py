@@ -82,11 +82,9 @@ def connection(env: ServedEnvironment):
 
 
 def temp_warehouse(folder: Path):
-    from warehouse import Warehouse
+    from warehouse import LakeSettings, Warehouse
 
-    return Warehouse(
-        folder / "warehouse.duckdb", publish_dir=folder / "published", analyst_path=folder / "analyst.duckdb"
-    )
+    return Warehouse(LakeSettings.embedded(folder / "lake"))
 
 
 @contextmanager

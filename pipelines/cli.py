@@ -8,6 +8,7 @@
     afas-pipeline environments                # list configured environments
     afas-pipeline disconnect NAME
     afas-pipeline document --env o12345 SUBJECT_ID FILE_ID [--out DIR]   # one attachment, saved by name
+    afas-pipeline sql ["SELECT …"] [--out FILE.xlsx] [--as-of TIME]      # read-only SQL on the warehouse
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from afas.credentials import EnvironmentCode
 from afas.doctor import Report, Status, diagnose
 from afas.documents import fetch_document
 from afas.errors import AfasError
+from pipelines import sql_command
 from pipelines.environments import EnvironmentEntry, EnvironmentStore, check_name
 
 _MARK = {Status.OK: "ok  ", Status.WARN: "warn", Status.FAIL: "FAIL"}
@@ -46,6 +48,8 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out:
             return _list(store, out)
         if args.command == "document":
             return _document(store, args, out)
+        if args.command == "sql":
+            return sql_command.run(args, out)
         if args.command == "disconnect":
             removed = store.remove(args.name)
             print(f"removed {args.name}" if removed else f"{args.name} was not configured", file=out)
@@ -85,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
 
     disconnect = sub.add_parser("disconnect", help="forget an environment and its secret")
     disconnect.add_argument("name")
+    sql_command.add_parser(sub)
     return parser
 
 

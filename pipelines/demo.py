@@ -6,7 +6,8 @@
 3. loads every asset through Dagster for all administrations over two years — administrations first,
    whose rows become the `afas_administration` partitions, then per administration its master data
    and open items, and its books period by period;
-4. prints what landed, where the analysts' DuckDB file is, and a trial-balance query.
+4. prints what landed in the lake (embedded: SQLite catalog, Parquet files under data/demo/lake),
+   how analysts attach it from DuckDB's CLI, Python or DBeaver, and a trial-balance query.
 
 The Dagster instance lives in data/demo/dagster, so `make ui` shows these runs afterwards.
 """
@@ -33,6 +34,9 @@ def demo_environment(port: int) -> dict[str, str]:
         "DAGSTER_HOME": str((DEMO_DIR / "dagster").resolve()),
         "AFAS_FIRST_YEAR": str(DEMO_FIRST_YEAR),
         "AFAS_SIMULATOR_PORT": str(port),
+        # The demo always uses the embedded lake (no server), whatever the shell has configured.
+        "AFAS_WAREHOUSE": "sqlite",
+        "AFAS_WAREHOUSE_DATA": "",
     }
 
 
@@ -103,7 +107,10 @@ def run() -> int:
         print(f"\nLoaded everything in {time.perf_counter() - started:.1f} s.")
     from pipelines.report import print_landing_report
 
-    print_landing_report(Path(os.environ["AFAS_DATA_DIR"]))
+    from warehouse import LakeSettings
+
+    print_landing_report(LakeSettings.from_environment(Path(os.environ["AFAS_DATA_DIR"])),
+                         cli=f"AFAS_DATA_DIR={DEMO_DIR} .venv/bin/afas-pipeline")
     return 0
 
 

@@ -76,10 +76,10 @@ class ThrowawayCluster:
         if os.geteuid() == 0:
             owner = next((u for u in pwd.getpwall() if u.pw_name == SERVER_OS_USER), None)
             if owner is None or not shutil.which("runuser"):
-                raise PostgresUnavailable(f"running as root, which PostgreSQL refuses, and no {SERVER_OS_USER!r} OS "
-                                          "user (or no `runuser` command) to run the server as")
+                raise PostgresUnavailable(f"as root, which PostgreSQL refuses, but no {SERVER_OS_USER} user or runuser")
             self._runner = ["runuser", "-u", SERVER_OS_USER, "--"]
-        self.folder = Path(tempfile.mkdtemp(prefix="afas-pg-"))  # under /tmp, which the server user can enter
+        # As root in /tmp: the server user may not be able to enter $TMPDIR (e.g. one under /root).
+        self.folder = Path(tempfile.mkdtemp(prefix="afas-pg-", dir="/tmp" if owner else None))
         if owner:
             os.chown(self.folder, owner.pw_uid, owner.pw_gid)
 
