@@ -94,3 +94,39 @@ def _live_defs_state_storage():
 
 
 _live_defs_state_storage()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """A PostgreSQL server the tests may create databases on (`AFAS_TEST_POSTGRES_URL`, or a throwaway one)."""
+    from tests.postgres_server import resolve_server
+
+    return resolve_server()
+
+
+@contextlib.contextmanager
+def lake_on(catalog: str, folder, server_url: str | None, **options):
+    """A fresh, empty lake with a SQLite or a PostgreSQL (fresh database) catalog; closed afterwards."""
+    from tests.postgres_server import fresh_database
+    from warehouse import LakeSettings
+    from warehouse.store import close_all
+
+    try:
+        if catalog == "sqlite":
+            yield LakeSettings.embedded(folder / "lake", **options)
+        else:
+            with fresh_database("afas_lake", server_url=server_url) as db:
+                try:
+                    yield LakeSettings.postgres(db.conninfo, str(folder / "lake-data"), **options)
+                finally:
+                    close_all()  # before the database is dropped
+    finally:
+        close_all()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_lake(request, tmp_path):
+    """An empty lake on each catalog in turn: the same code path, only the setting differs."""
+    server = request.getfixturevalue("postgres_server") if request.param == "postgres" else None
+    with lake_on(request.param, tmp_path, server, busy_timeout_s=30) as settings:
+        yield settings

@@ -11,9 +11,11 @@ logged, until it commits or the bound (`busy_timeout_s`) is spent. tenacity does
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TypeVar
 
@@ -23,6 +25,7 @@ import tenacity
 from warehouse import extensions
 from warehouse.errors import WarehouseBusyError, WarehouseConfigError
 from warehouse.settings import LakeSettings, redact
+from warehouse.slice_locks import SliceLockBusy
 from warehouse.sql import literal
 
 #: The name the lake is attached under in the pipeline's own connections.
@@ -125,6 +128,8 @@ def attach(
 
 def is_retryable(error: BaseException) -> bool:
     """Whether a failed statement or commit may succeed when the whole transaction runs again."""
+    if isinstance(error, SliceLockBusy):
+        return True
     return isinstance(error, duckdb.Error) and any(m in str(error).lower() for m in _RETRYABLE)
 
 
@@ -135,6 +140,7 @@ def run_transaction(
     what: str,
     timeout_s: float,
     logger: logging.Logger | None = None,
+    guard: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
 ) -> T:
     """Run `work(con)` between BEGIN and COMMIT; retry the whole of it while the lake is busy.
 
@@ -145,6 +151,7 @@ def run_transaction(
         what: the transaction in words, for the log and the error ("replace transactions o1 …").
         timeout_s: the bound: no new attempt starts after this many seconds (> 0).
         logger: where retries are logged (default: the `warehouse` logger).
+        guard: entered around each attempt (e.g. `slice_locks.PostgresSliceLocks.hold`).
 
     Raises:
         WarehouseBusyError: the lake stayed busy or conflicting for `timeout_s`; nothing was written.
@@ -152,17 +159,18 @@ def run_transaction(
     logger = logger or log
 
     def attempt() -> T:
-        con.execute("BEGIN")
-        try:
-            result = work(con)
-            con.execute("COMMIT")
-            return result
-        except BaseException:
+        with guard():
+            con.execute("BEGIN")
             try:
-                con.execute("ROLLBACK")
-            except duckdb.Error:
-                pass  # a refused COMMIT has already ended the transaction
-            raise
+                result = work(con)
+                con.execute("COMMIT")
+                return result
+            except BaseException:
+                try:
+                    con.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass  # a refused COMMIT has already ended the transaction
+                raise
 
     def note(state: tenacity.RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
@@ -180,7 +188,7 @@ def run_transaction(
     )
     try:
         return retrying(attempt)
-    except duckdb.Error as error:
+    except (duckdb.Error, SliceLockBusy) as error:
         if not is_retryable(error):
             raise
         raise WarehouseBusyError(

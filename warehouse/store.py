@@ -37,6 +37,7 @@ from afas import catalog
 from afas.catalog import Connector
 from warehouse import lake, tables, views
 from warehouse.settings import LakeSettings
+from warehouse.slice_locks import PostgresSliceLocks
 from warehouse.slices import LOADED_AT, check_frame_in_slice, load_columns, slice_columns, validate_slice, where_clause
 from warehouse.sql import check_column_name, ident, literal
 
@@ -85,6 +86,7 @@ class _OpenLake:
     def __init__(self, settings: LakeSettings, read_only: bool):
         self.con = lake.attach(settings, read_only=read_only)
         self.write_lock = threading.Lock()
+        self.slice_locks = PostgresSliceLocks(settings) if settings.kind == "postgres" and not read_only else None
         self.ready = read_only
         self.pid = os.getpid()
 
@@ -99,6 +101,8 @@ def close_all() -> None:
         for entry in _open.values():
             if entry.pid == os.getpid():
                 entry.con.close()
+                if entry.slice_locks is not None:
+                    entry.slice_locks.close()
         _open.clear()
 
 
@@ -253,9 +257,11 @@ class Warehouse:
                     for conn, slice_, frame in checked]
 
         entry = self._lake()
+        names = [f"{conn.table} {json.dumps(slice_, default=str, sort_keys=True)}" for conn, slice_, _ in checked]
+        guard = (lambda: entry.slice_locks.hold(names)) if entry.slice_locks else contextlib.nullcontext
         with entry.write_lock, self._cursor(entry) as con:
             outcome = lake.run_transaction(con, work, what=what, timeout_s=self.settings.busy_timeout_s,
-                                           logger=self.logger)
+                                           logger=self.logger, guard=guard)
             (snapshot_id,) = con.execute(f"SELECT id FROM ducklake_last_committed_snapshot('{lake.ALIAS}')").fetchone()
         seconds = time.perf_counter() - started
         return [

@@ -1,9 +1,15 @@
-"""Other processes: concurrent writers, an analyst holding the analysts' file, a tool holding ours."""
+"""Several processes on one lake, on both catalogs: writers, a reader, a killed writer, a stopped one.
+
+Each check compares what the lake holds with what the writers wrote (every period's three tables
+from one complete, balanced load), not merely that commits succeeded: DuckLake's conflict detection
+has had bugs, and only the contents can show them.
+"""
 
 from __future__ import annotations
 
 import json
-import multiprocessing
+import random
+import signal
 import subprocess
 import sys
 import time
@@ -11,122 +17,124 @@ from pathlib import Path
 
 import pytest
 
-from afas.catalog import TRANSACTIONS
-from tests.warehouse.frames import frame, period_slice, transaction
-from tests.warehouse.workers import write_periods
+from tests.warehouse.workers import (
+    CONSISTENCY_SQL,
+    books,
+    inconsistencies,
+    line_count,
+    settings_json,
+    write_generations,
+)
 from warehouse import Warehouse, WarehouseBusyError
+from warehouse.access import read_only_connection
 
-READER = Path(__file__).with_name("reader.py")
-
-
-class Session:
-    """A process that keeps a DuckDB file open and runs queries on request."""
-
-    def __init__(self, path: Path, read_write: bool = False):
-        args = [sys.executable, str(READER), str(path), *(["--read-write"] if read_write else [])]
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert self.proc.stdout.readline().strip() == "ready"
-
-    def ask(self, sql: str) -> dict:
-        self.proc.stdin.write(sql.replace("\n", " ") + "\n")
-        self.proc.stdin.flush()
-        return json.loads(self.proc.stdout.readline())
-
-    def close(self) -> None:
-        self.proc.stdin.close()
-        self.proc.wait(timeout=10)
+WORKERS = Path(__file__).with_name("workers.py")
 
 
-@pytest.fixture
-def sessions():
-    opened: list[Session] = []
-
-    def open_session(path: Path, read_write: bool = False) -> Session:
-        opened.append(Session(path, read_write))
-        return opened[-1]
-
-    yield open_session
-    for s in opened:
-        if s.proc.poll() is None:
-            s.proc.kill()
-            s.proc.wait()
+def start(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(WORKERS), *args], stdout=subprocess.PIPE, text=True)
 
 
-def lines(period: int, n: int) -> object:
-    return frame(TRANSACTIONS, [transaction(1, 2025, period, period * 1000 + i, 1, "8000", "0.00", "1.00") for i in range(n)])
+def lake_state(settings) -> list[tuple]:
+    con = read_only_connection(settings)
+    try:
+        return con.execute(CONSISTENCY_SQL).fetchall()
+    finally:
+        con.close()
 
 
-def test_two_processes_write_different_slices_at_the_same_time(tmp_path):
-    db, pub = tmp_path / "warehouse.duckdb", tmp_path / "published"
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(2) as pool:
-        a = pool.apply_async(write_periods, (str(db), str(pub), [1, 3, 5, 7], 50))
-        b = pool.apply_async(write_periods, (str(db), str(pub), [2, 4, 6, 8], 60))
-        assert a.get(timeout=120) == [50] * 4
-        assert b.get(timeout=120) == [60] * 4
-    wh = Warehouse(db, pub)
-    counts = wh.slice_counts(TRANSACTIONS)
-    assert counts["period"].to_list() == list(range(1, 9))
-    assert counts["rows"].to_list() == [50, 60] * 4
-    assert len(list((pub / "transactions").rglob("data.parquet"))) == 8
+def test_three_loads_and_a_reader_every_100_ms_see_only_whole_balanced_periods(any_lake):
+    text = settings_json(any_lake)
+    Warehouse(any_lake).ensure_all_tables()
+    # Administrations 1-3 are each one writer's; period 9 of administration 7 all three write.
+    writers = [start("write", text, str(admin), "1,2,3", str(10 * admin), "4") for admin in (1, 2, 3)]
+    shared = [start("write", text, "7", "9", str(100 + i), "4") for i in range(3)]
+    reader = start("read", text, "0")  # warm-up: attaching works before the loads start
+    assert json.loads(reader.communicate(timeout=60)[0])["errors"] == []
+    reader = start("read", text, "12")
+    try:
+        for p in writers + shared:
+            assert p.wait(timeout=240) == 0, "a writer failed"
+        summary = json.loads(reader.communicate(timeout=60)[0])
+    finally:
+        for p in writers + shared + [reader]:
+            p.kill()
+    assert summary["errors"] == [], summary["errors"][:3]
+    assert summary["problems"] == [], summary["problems"][:3]
+    assert summary["queries"] >= 30 and summary["periods_seen"] > 0
+    final = lake_state(any_lake)
+    assert inconsistencies(final) == []
+    gens = {(admin, period): t_gens[0] for admin, period, t_gens, *_ in final}
+    assert gens == {**{(a, p): f"g{10 * a + 3}" for a in (1, 2, 3) for p in (1, 2, 3)},
+                    (7, 9): gens[(7, 9)]}
+    assert gens[(7, 9)] in {f"g{100 + i}3" for i in range(3)} | {f"g{100 + i + 3}" for i in range(3)}
 
 
-def test_a_write_succeeds_while_an_analyst_holds_the_analyst_file_and_they_see_it(tmp_path, sessions):
-    wh = Warehouse(tmp_path / "warehouse.duckdb", tmp_path / "published", busy_timeout_s=2)
-    wh.replace_slice(TRANSACTIONS, period_slice(period=1), lines(1, 2))
-    analyst = sessions(wh.analyst_path)  # read-only, kept open for the whole test
-    assert analyst.ask("SELECT count(*) FROM transactions") == {"rows": [["2"]]}
-
-    wh.replace_slice(TRANSACTIONS, period_slice(period=2), lines(2, 3))
-    assert analyst.ask("SELECT count(*) FROM transactions") == {"rows": [["5"]]}
-    assert analyst.ask("SELECT sum(amount) FROM general_ledger") == {"rows": [["-5.00"]]}
-
-    # A new column rebuilds the analysts' file (moved into place); the open session keeps working.
-    wh.replace_slice(TRANSACTIONS, period_slice(period=3), lines(3, 1).with_columns(project_code=pl_lit("P1")))
-    assert analyst.ask("SELECT count(*), count(project_code) FROM transactions") == {"rows": [["6", "1"]]}
-    analyst.close()
-    fresh = sessions(wh.analyst_path)
-    assert fresh.ask("SELECT project_code FROM transactions WHERE period = 3") == {"rows": [["P1"]]}
-
-
-def test_an_analyst_holding_the_analyst_file_read_write_does_not_block_loads(tmp_path, sessions):
-    wh = Warehouse(tmp_path / "warehouse.duckdb", tmp_path / "published", busy_timeout_s=2)
-    wh.ensure_all_tables()
-    analyst = sessions(wh.analyst_path, read_write=True)
-    wh.replace_slice(TRANSACTIONS, period_slice(period=1), lines(1, 2).with_columns(project_code=pl_lit("P1")))
-    assert analyst.ask("SELECT count(*) FROM transactions") == {"rows": [["2"]]}
+def test_a_writer_killed_at_random_moments_leaves_every_period_whole(any_lake):
+    text = settings_json(any_lake)
+    Warehouse(any_lake).ensure_all_tables()
+    seed = random.randrange(10**6)
+    rnd = random.Random(seed)
+    first = 0
+    for _ in range(5):
+        writer = start("write", text, "1", "1,2,3,4", str(first))
+        time.sleep(rnd.uniform(0.3, 2.5))
+        writer.kill()  # SIGKILL: no cleanup, wherever it is (maybe mid-commit)
+        writer.wait()
+        state = lake_state(any_lake)
+        assert inconsistencies(state) == [], f"seed {seed}"
+        first += 1000
+    # After the kills the lake still takes writes, and then holds exactly the last one.
+    write_generations(text, 1, [1, 2, 3, 4], 7, 1)
+    state = lake_state(any_lake)
+    assert [(a, p, t, l) for a, p, t, _, _, l, *_ in state] == [(1, p, ["g7"], 2 * line_count(7)) for p in (1, 2, 3, 4)]
 
 
-def test_someone_holding_the_pipeline_file_makes_the_write_fail_with_advice(tmp_path, sessions):
-    wh = Warehouse(tmp_path / "warehouse.duckdb", tmp_path / "published", busy_timeout_s=0.5)
-    wh.ensure_all_tables()
-    intruder = sessions(wh.path)  # read-only is enough to block every writer
-    started = time.monotonic()
-    with pytest.raises(WarehouseBusyError) as caught:
-        wh.replace_slice(TRANSACTIONS, period_slice(), lines(3, 1))
-    waited = time.monotonic() - started
-    assert 0.5 <= waited < 5
-    message = str(caught.value)
-    assert str(wh.path) in message
-    assert str(wh.analyst_path) in message
-    assert "must not open the pipeline's own file" in message
-    intruder.close()
-    assert wh.replace_slice(TRANSACTIONS, period_slice(), lines(3, 1)).rows_inserted == 1
+def test_a_stopped_process_holding_the_catalog_blocks_a_writer_only_for_the_bound(any_lake):
+    text = settings_json(any_lake)
+    wh = Warehouse(any_lake)
+    wh.replace_slices(books(1, 1, 0))
+    holder = start("hold", text)
+    assert holder.stdout.readline().strip() == "holding"
+    try:
+        # Readers are not blocked by it.
+        assert inconsistencies(lake_state(any_lake)) == []
+        bound = 6
+        slow = Warehouse(type(any_lake)(**{**any_lake.__dict__, "busy_timeout_s": bound}))
+        started = time.monotonic()
+        with pytest.raises(WarehouseBusyError, match="stopped or hung") as raised:
+            slow.replace_slices(books(1, 1, 1))
+        took = time.monotonic() - started
+        # The bound, plus at most one attempt that was already waiting on the lock (PostgreSQL: 5 s).
+        assert bound <= took < bound + 12, took
+        assert "password" not in str(raised.value)
+    finally:
+        holder.send_signal(signal.SIGCONT)
+        holder.kill()
+        holder.wait()
+    # The holder is gone: writes go through again, and the failed one left nothing behind.
+    assert [t for _, _, t, *_ in lake_state(any_lake)] == [["g0"]]
+    wh.replace_slices(books(1, 1, 2))
+    assert [t for _, _, t, *_ in lake_state(any_lake)] == [["g2"]]
 
 
-def pl_lit(value: str):
-    import polars as pl
+def test_postgres_ends_a_stopped_writers_session_so_the_others_go_on(tmp_path, postgres_server, monkeypatch):
+    """With a PostgreSQL catalog the server itself frees a stopped holder's locks (idle-in-transaction time-out)."""
+    from tests.conftest import lake_on
 
-    return pl.lit(value)
-
-
-def test_threads_of_one_process_take_turns(wh):
-    from concurrent.futures import ThreadPoolExecutor
-
-    def load(period: int) -> int:
-        return wh.replace_slice(TRANSACTIONS, period_slice(period=period), lines(period, period)).rows_inserted
-
-    with ThreadPoolExecutor(4) as pool:
-        assert list(pool.map(load, range(1, 9))) == list(range(1, 9))
-    assert wh.slice_counts(TRANSACTIONS)["rows"].to_list() == list(range(1, 9))
-    assert wh.query("SELECT count(*) AS n FROM slice_loads")["n"][0] == 8
+    with lake_on("postgres", tmp_path, postgres_server, busy_timeout_s=60) as settings:
+        wh = Warehouse(settings)
+        wh.replace_slices(books(1, 1, 0))
+        monkeypatch.setenv("HOLD_IDLE_TIMEOUT_MS", "3000")  # the pipeline's own sessions: 60 s
+        holder = subprocess.Popen([sys.executable, str(WORKERS), "hold", settings_json(settings)],
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            assert holder.stdout.readline().strip() == "holding"
+            started = time.monotonic()
+            wh.replace_slices(books(1, 1, 1))
+            assert time.monotonic() - started < 20
+        finally:
+            holder.send_signal(signal.SIGCONT)
+            holder.kill()
+            holder.wait()
+        assert [t for _, _, t, *_ in lake_state(settings)] == [["g1"]]
