@@ -8,6 +8,7 @@ from assets.documents import document_files
 from assets.factory import connector_assets
 from pipelines.change_sensor import afas_change_sensor
 from pipelines.jobs import administration_assets_job, administrations_job, period_assets_job
+from pipelines.maintenance import lake_maintenance_job, weekly_lake_maintenance
 from pipelines.resources import AfasResource, WarehouseResource
 from pipelines.schedules import (
     daily_administration_assets,
@@ -19,8 +20,9 @@ from pipelines.sensors import administration_partitions_sensor
 
 defs = dg.Definitions(
     assets=[*connector_assets(), document_files],
-    jobs=[administrations_job, administration_assets_job, period_assets_job],
-    schedules=[daily_administrations, daily_administration_assets, daily_open_periods, weekly_reconciliation],
+    jobs=[administrations_job, administration_assets_job, period_assets_job, lake_maintenance_job],
+    schedules=[daily_administrations, daily_administration_assets, daily_open_periods, weekly_reconciliation,
+               weekly_lake_maintenance],
     sensors=[administration_partitions_sensor, afas_change_sensor],
     resources={"afas": AfasResource(), "warehouse": WarehouseResource()},
 )

@@ -59,6 +59,11 @@ class LakeSettings:
         if self.busy_timeout_s <= 0 or self.retention_months < 1 or self.inline_row_limit < 0:
             raise WarehouseConfigError("busy_timeout_s must be > 0, retention_months ≥ 1 and inline_row_limit ≥ 0")
 
+    def __repr__(self) -> str:  # the catalog may carry a password: never show it
+        return (f"LakeSettings(catalog={redact(self.catalog)!r}, data_path={self.data_path!r}, "
+                f"busy_timeout_s={self.busy_timeout_s}, inline_row_limit={self.inline_row_limit}, "
+                f"retention_months={self.retention_months})")
+
     @classmethod
     def embedded(cls, folder: Path, **options) -> LakeSettings:
         """The one-machine lake: `<folder>/catalog.sqlite` and data files in `<folder>/data/`."""

@@ -73,3 +73,20 @@ def test_manual_history_only_adds_partitions(pipeline, monkeypatch):
     pipeline.materialize([catalog.ADMINISTRATIONS])
     result = administration_partitions_sensor(dg.build_sensor_context(instance=pipeline.instance, resources=pipeline.resources))
     assert result.dynamic_partitions_requests and not result.run_requests
+
+
+def test_lake_maintenance_job_runs_weekly_and_reports_what_it_did(pipeline):
+    from pipelines.definitions import defs
+    from pipelines.maintenance import weekly_lake_maintenance
+
+    pipeline.materialize([__import__("afas").catalog.ADMINISTRATIONS])
+    assert weekly_lake_maintenance.cron_schedule == "0 3 * * 0"
+    assert weekly_lake_maintenance.execution_timezone == "Europe/Amsterdam"
+    job = defs.resolve_job_def("lake_maintenance_job")
+    result = job.execute_in_process(instance=pipeline.instance, resources={"warehouse": pipeline.resources["warehouse"]})
+    assert result.success
+    (materialized,) = [e for e in result.all_events if e.event_type_value == "STEP_OUTPUT"]
+    meta = materialized.event_specific_data.metadata
+    assert meta["retention_months"].value == 13 and meta["snapshots_expired"].value == 0
+    # The lake still answers after it, with what was loaded.
+    assert pipeline.warehouse().query("SELECT count(*) AS n FROM administrations")["n"][0] == 3
