@@ -66,3 +66,21 @@ def test_agreeing_books_pass_without_a_reload(pipeline):
     assert evaluation.passed and meta["healed_by_reload"] == []
     fetched = [r.path for r in pipeline.sim.stats[MEMBER].requests() if "/connectors/" in r.path]
     assert all(p.endswith(catalog.PERIOD_VALUES.id) for p in fetched)
+
+
+def test_a_period_whose_load_fails_part_way_keeps_all_three_tables_from_the_earlier_load(pipeline):
+    """AFAS blocks the allocations connector after a new entry was booked: nothing of the period changes."""
+    before = {c.table: pipeline.table(c, "period = 4") for c in BOOKS}
+    sim = pipeline.sim
+    sim.scenario(MEMBER, "book_entry", unit_id=1, year=2026, period=4)
+    pipeline.sim.faults.script("blocked", times=None, connector=catalog.TRANSACTIONS_ALLOCATED.id)
+    result = pipeline.materialize(BOOKS, partition_key=PARTITION, raise_on_error=False)
+    assert not result.success
+    for connector in BOOKS:
+        assert pipeline.table(connector, "period = 4").equals(before[connector.table]), connector.table
+    pipeline.sim.faults.clear()
+    assert pipeline.materialize(BOOKS, partition_key=PARTITION).success
+    truth = sim.environment(MEMBER).data
+    for connector in BOOKS:
+        assert pipeline.table(connector, "period = 4").height == truth.frame(connector.id, 1, 2026, 4).height
+    assert pipeline.table(catalog.TRANSACTIONS, "period = 4").height > before["transactions"].height

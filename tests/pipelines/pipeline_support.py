@@ -28,13 +28,14 @@ class Pipeline:
     data: Path
     instance: dg.DagsterInstance
     catalog: str | None = None  # the lake's catalog; default an embedded one under `data`
+    data_path: str | None = None  # the lake's data files; default under `data`
 
     @property
     def resources(self) -> dict:
         return {
             "afas": AfasResource(home=str(self.home)),
             "warehouse": WarehouseResource(catalog=self.catalog or f"sqlite:{self.data / 'lake' / 'catalog.sqlite'}",
-                                           data_path=str(self.data / "lake" / "data")),
+                                           data_path=self.data_path or str(self.data / "lake" / "data")),
         }
 
     def warehouse(self):

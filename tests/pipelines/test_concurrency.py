@@ -1,4 +1,4 @@
-"""Runs at the same time, and analysts holding their database open, never break a load."""
+"""Runs at the same time, and an analyst holding the lake open, never break a load."""
 
 from __future__ import annotations
 
@@ -44,8 +44,10 @@ def test_two_concurrent_runs_writing_different_partitions_both_succeed(sim, tmp_
 
 ANALYST = textwrap.dedent(
     """
-    import sys, duckdb
-    con = duckdb.connect(sys.argv[1], read_only=True)
+    import sys
+    from warehouse import LakeSettings
+    from warehouse.access import read_only_connection
+    con = read_only_connection(LakeSettings.from_environment(sys.argv[1]))  # as `afas-pipeline sql` does
     query = "SELECT count(*) FROM transactions WHERE period = 6"
     print(con.execute(query).fetchall()[0][0], flush=True)
     sys.stdin.readline()          # the load happens now, while this connection stays open
@@ -54,14 +56,14 @@ ANALYST = textwrap.dedent(
 )
 
 
-def test_a_load_succeeds_while_an_analyst_holds_their_database_open(sim, tmp_path, monkeypatch):
+def test_a_load_succeeds_while_an_analyst_holds_the_lake_open(sim, tmp_path, monkeypatch):
     monkeypatch.setenv("AFAS_DATA_DIR", str(tmp_path / "data"))
     with dg.instance_for_test() as instance:
         p = start_pipeline(sim, tmp_path, instance)
         p.load_administrations()
         p.materialize([catalog.TRANSACTIONS], partition_key="o12345-1|2025-05")
         analyst = subprocess.Popen(
-            [sys.executable, "-c", ANALYST, str(p.data / "analyst.duckdb")],
+            [sys.executable, "-c", ANALYST, str(p.data)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )
         try:
