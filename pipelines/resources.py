@@ -19,15 +19,12 @@ import dagster as dg
 
 from afas.client import AfasClient
 from afas.settings import ClientSettings
+from pipelines.data_dir import data_dir
 from pipelines.environments import EnvironmentStore
 from warehouse import LakeSettings, Warehouse
 
 _clients: dict[tuple, AfasClient] = {}
 _clients_lock = threading.Lock()
-
-
-def data_dir() -> Path:
-    return Path(os.environ.get("AFAS_DATA_DIR") or "data")
 
 
 class AfasResource(dg.ConfigurableResource):

@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
-from pipelines.resources import WarehouseResource
+from pipelines.data_dir import data_dir
+from warehouse import LakeSettings
 from warehouse.access import offline_statements, read_only_connection
 from warehouse.errors import WarehouseError
 from warehouse.export import export_query
@@ -53,7 +54,7 @@ def parse_as_of(text: str | None) -> dt.datetime | None:
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    settings = WarehouseResource().settings()
+    settings = LakeSettings.from_environment(data_dir())  # as WarehouseResource does, without Dagster
     as_of = parse_as_of(args.as_of)
     if args.query is None:
         if args.out:
