@@ -168,7 +168,7 @@ def connector_assets_step(name: str, connectors: list[Connector]) -> dg.AssetsDe
         can_subset=len(connectors) > 1,
     )
     def _step(context: dg.AssetExecutionContext, afas: AfasResource, warehouse: WarehouseResource) -> Iterator:
-        store = warehouse.warehouse()
+        store = warehouse.warehouse(logger=context.log)  # a retried commit shows in the run's log
         selected = [c for c in connectors if asset_key(c) in context.selected_asset_keys]
         slices = _slices(context, selected[0], afas)
         context.log.info(f"loading {len(slices)} slice(s) of {', '.join(c.id for c in selected)}")

@@ -82,5 +82,6 @@ class WarehouseResource(dg.ConfigurableResource):
             environ["AFAS_WAREHOUSE_DATA"] = self.data_path
         return LakeSettings.from_environment(data_dir(), environ)
 
-    def warehouse(self) -> Warehouse:
-        return Warehouse(self.settings())
+    def warehouse(self, logger=None) -> Warehouse:
+        """The lake; retries of busy commits are logged to `logger` (a run's `context.log`) if given."""
+        return Warehouse(self.settings(), logger=logger)

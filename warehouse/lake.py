@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -65,8 +66,6 @@ def prepare_sqlite_catalog(path: Path) -> None:
 
 def _object_storage_secret(con: duckdb.DuckDBPyConnection, settings: LakeSettings) -> None:
     """Credentials for `s3://` data paths from the standard AWS variables, as a DuckDB secret in memory."""
-    import os
-
     fields = {
         "KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID"),
         "SECRET": os.environ.get("AWS_SECRET_ACCESS_KEY"),
