@@ -121,8 +121,23 @@ def attach(
         con.execute(f"USE {alias}")
     except duckdb.Error as error:
         con.close()
+        if snapshot_time and "no snapshot found" in str(error).lower():
+            raise WarehouseConfigError(_before_history(settings, snapshot_time)) from None
         raise WarehouseConfigError(f"cannot open the {settings.describe()}: {redact(str(error))}") from None
     return con
+
+
+def _before_history(settings: LakeSettings, snapshot_time: str) -> str:
+    """Why the lake cannot be read at `snapshot_time`: it is older than the oldest snapshot kept."""
+    con = attach(settings, read_only=True)
+    try:
+        (oldest,) = con.execute(f"SELECT min(snapshot_time) FROM {ALIAS}.snapshots()").fetchone()
+    finally:
+        con.close()
+    return (
+        f"the lake has no state as early as {snapshot_time}: its history starts at {oldest} (the first load, "
+        f"or the oldest snapshot kept: maintenance expires those older than {settings.retention_months} months)"
+    )
 
 
 def is_retryable(error: BaseException) -> bool:

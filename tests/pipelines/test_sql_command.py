@@ -82,6 +82,11 @@ def test_as_of_shows_the_lake_as_it_was(lake):
     assert "g0" in then and "g4" not in then
 
 
+def test_as_of_before_the_first_load_says_where_history_starts(lake):
+    code, out = sql("--as-of", "2020-01-31", "SELECT count(*) FROM transactions")
+    assert code == 2 and "no state as early as 2020-01-31" in out and "history starts at" in out
+
+
 def test_nothing_can_be_changed_through_it(lake):
     code, out = sql("DELETE FROM transactions")
     assert code == 1 and "read-only" in out
