@@ -18,7 +18,8 @@ from benchmarks.common import machine, versions
 from benchmarks.report import render
 
 HERE = Path(__file__).parent
-NAMES = ("ceiling", "peer", "latency", "memory", "incremental", "dagster_overhead", "profile")
+NAMES = ("ceiling", "peer", "latency", "memory", "incremental", "dagster_overhead", "lake_writes",
+         "analysts_during_loads", "profile")
 
 
 def run_one(name: str) -> dict:

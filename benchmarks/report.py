@@ -8,8 +8,9 @@ def _rate(n: float) -> str:
     return f"{n:,.0f} rows/s"
 
 
-def _verdict(ok: bool) -> str:
-    return "met" if ok else "**missed**"
+def _verdict(ok: bool | None) -> str:
+    """`met`, `**missed**`, or `–` for a figure without a target (None)."""
+    return "–" if ok is None else "met" if ok else "**missed**"
 
 
 def _table(header: list[str], rows: list[list[object]]) -> list[str]:
@@ -65,6 +66,22 @@ def render(doc: dict) -> str:
                      f"< +{d['target_overhead']:.0%}", d["overhead"] < d["target_overhead"]))
         rows.append(("6b", "… the same with AFAS-like latency", f"+{d['overhead_with_latency']:.0%}",
                      f"< +{d['target_overhead']:.0%}", d["overhead_with_latency"] < d["target_overhead"]))
+    if _ok(b, "lake_writes"):
+        w = b["lake_writes"]
+        for n, catalog, label in (("7", "sqlite", "SQLite"), ("7b", "postgres", "PostgreSQL")):
+            notes = w["stack_notes_ms"][catalog]
+            rows.append((n, f"lake write: one 1,500 / 250,000-row slice replace, {label} catalog",
+                         f"{w[catalog]['small_1500']['median_ms']:.0f} / "
+                         f"{w[catalog]['large_250k']['median_ms']:.0f} ms",
+                         f"for information (stack notes: {notes['small_1500']} / {notes['large_250k']} ms)", None))
+    if _ok(b, "analysts_during_loads"):
+        a = b["analysts_during_loads"]
+        for n, catalog, label in (("8", "sqlite", "SQLite"), ("8b", "postgres", "PostgreSQL")):
+            r = a[catalog]["during_loads"]
+            rows.append((n, f"analyst queries during {a['writers']} loads, {label} catalog: failed / inconsistent",
+                         f"{r['failures']} / {r['inconsistent']} of {r['queries']}",
+                         f"{a['target_failures']} / {a['target_inconsistent']}",
+                         r["failures"] <= a["target_failures"] and r["inconsistent"] <= a["target_inconsistent"]))
     out += [f"| {n} | {name} | {fig} | {target} | {_verdict(ok)} |" for n, name, fig, target, ok in rows]
     for name, result in b.items():
         if "error" in result:
@@ -156,7 +173,86 @@ def _details(b: dict) -> list[str]:
             f"+{d['overhead_with_latency']:.0%}.",
             "",
         ]
+    if _ok(b, "lake_writes"):
+        out += _lake_writes(b["lake_writes"])
+    if _ok(b, "analysts_during_loads"):
+        out += _analysts_during_loads(b["analysts_during_loads"])
     return out
+
+
+_CATALOGS = (("sqlite", "SQLite catalog"), ("postgres", "PostgreSQL catalog"))
+
+
+def _ms_range(figures: dict) -> str:
+    return f"{figures['median_ms']:.0f} ms ({figures['min_ms']:.0f}–{figures['max_ms']:.0f}), {_rate(figures['rows_per_s'])}"
+
+
+def _lake_writes(w: dict) -> list[str]:
+    labels = {"inlined_500": "500 rows", "small_1500": "1,500 rows", "large_250k": "250,000 rows"}
+    rows = []
+    for case in w["cases"]:
+        name = case["name"]
+        stored = "inlined in the catalog" if w["sqlite"][name]["inlined"] and w["postgres"][name]["inlined"] else (
+            "a Parquet file" if not (w["sqlite"][name]["inlined"] or w["postgres"][name]["inlined"]) else "mixed")
+        rows.append([f"{labels.get(name, name)} ({stored}), median of {case['replaces']}",
+                     *[_ms_range(w[catalog][name]) for catalog, _ in _CATALOGS], _ms_range(w["plain_duckdb"][name]),
+                     " / ".join(f"{w[catalog][name]['vs_plain_duckdb']}×" for catalog, _ in _CATALOGS)])
+    notes = w["stack_notes_ms"]
+    return [
+        "**7. Lake writes** — one `replace_slice` of `transactions` (DELETE + INSERT, history row and commit "
+        "message in one DuckLake transaction), each slice loaded once untimed and then replaced; median "
+        f"(min–max) per replace. PostgreSQL {w['postgres_server_version']} on this machine; retries: SQLite "
+        f"{w['sqlite']['retries']}, PostgreSQL {w['postgres']['retries']}:",
+        "",
+        *_table(["slice", "SQLite catalog", "PostgreSQL catalog", "plain DuckDB file, held open (old design)",
+                 "lake vs plain (SQLite / PostgreSQL)"], rows),
+        "For information, no target. The stack notes gave "
+        f"{notes['sqlite']['small_1500']} / {notes['sqlite']['large_250k']} ms (SQLite) and "
+        f"{notes['postgres']['small_1500']} / {notes['postgres']['large_250k']} ms (PostgreSQL) per 1,500 / "
+        f"250,000-row slice; measured here {w['sqlite']['small_1500']['median_ms']:.0f} / "
+        f"{w['sqlite']['large_250k']['median_ms']:.0f} ms and {w['postgres']['small_1500']['median_ms']:.0f} / "
+        f"{w['postgres']['large_250k']['median_ms']:.0f} ms.",
+        "",
+    ]
+
+
+def _p(q: dict) -> str:
+    return f"{q['p50_ms']:.0f} / {q['p95_ms']:.0f} / {q['max_ms']:.0f}"
+
+
+def _analysts_during_loads(a: dict) -> list[str]:
+    readers, writers = [], []
+    for catalog, label in _CATALOGS:
+        c = a[catalog]
+        for key, loads in (("baseline", "none (baseline)"), ("during_loads", f"{a['writers']} loads")):
+            r = c[key]
+            readers.append([label, loads, r["queries"], r["failures"], r["inconsistent"], _p(r["trial_balance"]),
+                            _p(r["consistency"])])
+        w, alone = c["writers"], c["one_writer_alone"]
+        per_writer = " / ".join(str(n) for n in w["commits_per_writer"])
+        writers.append([label, f"{w['commits']} in {w['seconds']} s ({per_writer})", w["commits_per_s"],
+                        _p(w["commit"]),
+                        w["retries"], w["errors"], f"{alone['commits_per_s']} ({alone['commit']['p50_ms']:.0f} ms)",
+                        f"{c['final_state']['periods']}, {len(c['final_state']['inconsistencies'])} wrong"])
+    lines = a["lines_per_period"]
+    return [
+        f"**8. Analysts during loads** — {a['writers']} writer processes (one administration each) replace their "
+        f"{a['periods_per_writer']} periods' books over and over for {a['load_s']:.0f} s, one transaction per "
+        f"period ({lines[0]:,}–{lines[-1]:,} booking lines, as many allocated lines, "
+        f"{a['period_values_per_period']} period values); an analyst's read-only session queries every "
+        f"{a['query_every_s'] * 1000:.0f} ms (or back to back when slower) the trial balance of one period and "
+        "the concurrency tests' consistency query (every period's three tables from one whole, balanced commit). "
+        f"Baseline: the same session for {a['baseline_s']:.0f} s with no loads. Query latency in ms:",
+        "",
+        *_table(["catalog", "loads running", "queries", "failures", "inconsistent",
+                 "trial balance p50 / p95 / max", "consistency query p50 / p95 / max"], readers),
+        "The writers:",
+        "",
+        *_table(["catalog", "commits (per writer)", "commits/s (all writers)",
+                 "commit p50 / p95 / max (ms, retries included)", "retries", "errors",
+                 "one writer alone, no reader (first loads of generation 0): commits/s (p50 ms)",
+                 "periods at the end"], writers),
+    ]
 
 
 def _profile(p: dict, ceiling: dict | None) -> list[str]:
@@ -227,4 +323,12 @@ def _misses(b: dict) -> list[str]:
             "Dagster), and writes of concurrent slices sharing one opening of the DuckDB file, which helps "
             "both sides (direct 35 → 17 s, Dagster 46 → 30 s): the absolute overhead shrank, the ratio did not.",
         ]
+    if _ok(b, "analysts_during_loads"):
+        a = b["analysts_during_loads"]
+        for catalog, label in _CATALOGS:
+            r = a[catalog]["during_loads"]
+            if r["failures"] > a["target_failures"] or r["inconsistent"] > a["target_inconsistent"]:
+                out += [f"- **Analysts during loads, {label} ({r['failures']} failed, {r['inconsistent']} "
+                        f"inconsistent of {r['queries']}).** First messages: "
+                        + "; ".join(f"`{m}`" for m in [*r["failure_messages"], *r["problems"]][:3])]
     return out or ["Every target is met."]
