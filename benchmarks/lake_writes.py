@@ -2,8 +2,8 @@
 
 One `Warehouse.replace_slice` of the `transactions` connector (DELETE of the slice and INSERT of its
 new rows in one DuckLake transaction, with its row in `slice_load_history` and a commit message, as
-the pipeline does) for a 500-row slice (kept in the catalog: data inlining, the default
-`inline_row_limit` is 1,000), a 1,500-row slice (a Parquet file of its own) and a 250,000-row one, on
+the pipeline does) for an 80-row slice (kept in the catalog: data inlining, the default
+`inline_row_limit` is 100), a 1,500-row slice (a Parquet file of its own) and a 250,000-row one, on
 the embedded SQLite catalog and on a PostgreSQL catalog (a fresh database on the test server). For
 comparison the same DELETE + INSERT (and history row) in one transaction on a plain DuckDB file held
 open, the old design. Each slice is written once untimed (its first load), then replaced N times;
@@ -28,7 +28,7 @@ YEAR = 2025
 ADMIN = 1
 #: (name, rows, period, timed replaces)
 CASES = (
-    ("inlined_500", 500, 1, 10),
+    ("inlined_80", 80, 1, 10),
     ("small_1500", 1_500, 2, 10),
     ("large_250k", 250_000, 3, 3),
 )

@@ -188,7 +188,7 @@ def _ms_range(figures: dict) -> str:
 
 
 def _lake_writes(w: dict) -> list[str]:
-    labels = {"inlined_500": "500 rows", "small_1500": "1,500 rows", "large_250k": "250,000 rows"}
+    labels = {"inlined_80": "80 rows", "small_1500": "1,500 rows", "large_250k": "250,000 rows"}
     rows = []
     for case in w["cases"]:
         name = case["name"]

@@ -192,3 +192,14 @@ def test_query_takes_positional_and_named_parameters(wh):
     assert named["n"][0] == 0
     assert wh.query("DESCRIBE transactions").height == len(TRANSACTIONS.fields) + 2
     assert "transactions" in wh.tables()
+
+
+def test_small_slices_are_inlined_in_the_catalog_and_larger_ones_are_parquet_files(wh):
+    def files() -> int:
+        return wh.query("SELECT count(*) AS n FROM ducklake_list_files('lake', 'transactions')")["n"][0]
+
+    wh.replace_slice(TRANSACTIONS, period_slice(period=3), lines(3, n=wh.settings.inline_row_limit))
+    assert files() == 0  # inlined: no file of its own
+    wh.replace_slice(TRANSACTIONS, period_slice(period=4), lines(4, n=wh.settings.inline_row_limit + 1))
+    assert files() == 1
+    assert wh.slice_counts(TRANSACTIONS)["rows"].to_list() == [100, 101]
