@@ -2,7 +2,7 @@
 
 Each asset loads every partition its run was given (a UI backfill of one administration over many
 periods is one run), fetching several slices at once — the client keeps AFAS at its in-flight cap —
-while the warehouse serialises the writes. Every loaded slice reports its own materialization with
+while each slice's write is one short lake transaction. Every loaded slice reports its own materialization with
 rows, AFAS requests and timings; slices that break a hard rule write nothing and fail the run with
 their failure cases.
 """

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from pathlib import PurePosixPath
-from urllib.parse import quote
 
 import polars as pl
 
@@ -106,14 +104,3 @@ def where_clause(slice: Mapping[str, object]) -> tuple[str, list[object]]:
     """`col = ? AND …` for the slice, with its parameters."""
     return " AND ".join(f"{ident(c)} = ?" for c in slice), list(slice.values())
 
-
-def partition_path(slice: Mapping[str, object]) -> PurePosixPath:
-    """The slice's folder below the table's publish folder, Hive style: `environment=o1/administration_id=1/…`.
-
-    Values are percent-encoded so that any environment name makes one safe folder name.
-    """
-    parts = []
-    for column, value in slice.items():
-        text = value.isoformat() if isinstance(value, dt.date) else str(value)
-        parts.append(f"{column}={quote(text, safe='')}")
-    return PurePosixPath(*parts)
