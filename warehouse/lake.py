@@ -117,7 +117,14 @@ def attach(
         if settings.is_object_storage:
             _object_storage_secret(con, settings)
         uri = settings.ducklake_uri(for_writing=not (read_only or snapshot_time))
-        con.execute(f"ATTACH {literal(uri)} AS {alias} ({', '.join(options)})")
+        # Two processes opening a new lake at once both try to create its catalog tables: the loser
+        # meets a locked catalog or tables that just appeared, and a second look finds the lake made.
+        tenacity.Retrying(
+            stop=tenacity.stop_after_delay(settings.busy_timeout_s),
+            wait=tenacity.wait_random_exponential(multiplier=0.02, max=1.0),
+            retry=tenacity.retry_if_exception(lambda e: is_retryable(e) or "already exists" in str(e).lower()),
+            reraise=True,
+        )(con.execute, f"ATTACH {literal(uri)} AS {alias} ({', '.join(options)})")
         con.execute(f"USE {alias}")
     except duckdb.Error as error:
         con.close()

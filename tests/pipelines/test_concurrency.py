@@ -33,8 +33,14 @@ def test_two_concurrent_runs_writing_different_partitions_both_succeed(sim, tmp_
     with dg.instance_for_test() as instance:
         p = start_pipeline(sim, tmp_path, instance)
         keys = ["o12345-1|2025-04", "o12345-2|2025-04"]
-        with mp.get_context("spawn").Pool(2) as pool:
+        # Pool's context manager would terminate the children, and a Dagster run interrupted by
+        # SIGTERM waits for its slice threads: close and join instead, so a failure fails fast.
+        pool = mp.get_context("spawn").Pool(2)
+        try:
             results = pool.starmap(_materialize_in_child, [(str(p.home), str(p.data), k) for k in keys])
+        finally:
+            pool.close()
+            pool.join()
         assert results == [True, True]
         truth = sim.environment("12345").data
         for unit in (1, 2):

@@ -138,3 +138,16 @@ def test_postgres_ends_a_stopped_writers_session_so_the_others_go_on(tmp_path, p
             holder.kill()
             holder.wait()
         assert [t for _, _, t, *_ in lake_state(settings)] == [["g1"]]
+
+
+def test_processes_opening_a_new_lake_at_the_same_moment_all_write(any_lake):
+    """The first opening creates the catalog; four at once must not trip over each other."""
+    text = settings_json(any_lake)
+    writers = [start("write", text, str(admin), "1", "0", "1") for admin in (1, 2, 3, 4)]
+    try:
+        assert [p.wait(timeout=120) for p in writers] == [0, 0, 0, 0]
+    finally:
+        for p in writers:
+            p.kill()
+    state = lake_state(any_lake)
+    assert inconsistencies(state) == [] and [a for a, *_ in state] == [1, 2, 3, 4]
