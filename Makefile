@@ -20,7 +20,7 @@ $(STAMP): requirements.lock pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# Benchmarks (about 11 minutes on 2 cores): writes benchmarks/results.json and benchmarks/RESULTS.md.
+# Benchmarks (about 10 minutes on 2 cores): writes benchmarks/results.json and benchmarks/RESULTS.md.
 # dlt, the peer measured against, gets its own locked virtual environment.
 DLT_VENV := benchmarks/.venv-dlt
 DLT_STAMP := $(DLT_VENV)/.installed

@@ -41,7 +41,7 @@ def simulator(rows: int = ROWS) -> SimulatorProcess:
     return SimulatorProcess("--administrations", "1", "--lines-per-period", "10", "--big-slice", f"{unit}:{year}:{period}:{rows}")
 
 
-def load_with_pipeline(env, folder: Path):
+def load_with_pipeline(env, warehouse):
     from afas import catalog
     from afas.client import AfasClient
     from assets.loading import SliceSpec, load_slice
@@ -49,7 +49,7 @@ def load_with_pipeline(env, folder: Path):
     unit, year, period = SLICE
     conn = connection(env)
     with AfasClient(conn) as client:
-        return load_slice(client, temp_warehouse(folder), catalog.TRANSACTIONS, SliceSpec(conn.name, unit, year, period))
+        return load_slice(client, warehouse, catalog.TRANSACTIONS, SliceSpec(conn.name, unit, year, period))
 
 
 def download_raw(root: str, header: str, pages: list[dict]) -> list[bytes]:
@@ -91,10 +91,10 @@ def run(repeats: int = 3) -> dict:
         env = sim.environment()
         folder = Path(tmp)
         # Warm-up: the simulator builds its million-row slice and caches the ordered rows once.
-        load_with_pipeline(env, folder / "warm")
+        load_with_pipeline(env, temp_warehouse(folder / "warm"))
         sim.reset_stats()
-        run_no = iter(range(repeats))
-        pipeline_s, pipeline_times, load = median_time(lambda: load_with_pipeline(env, folder / f"p{next(run_no)}"), repeats)
+        lakes = iter([temp_warehouse(folder / f"p{i}") for i in range(repeats)])  # each run a fresh, empty lake
+        pipeline_s, pipeline_times, load = median_time(lambda: load_with_pipeline(env, next(lakes)), repeats)
         pages = connector_requests(sim.requests(env.member), TRANSACTIONS_CONNECTOR)[-load.afas_requests:]
         root = env.base_url.split(f"/{env.member}/", 1)[0]
         raw_s, raw_times, bodies = median_time(lambda: download_raw(root, auth_header(env), pages), repeats)

@@ -31,9 +31,9 @@ def run() -> dict:
     unit, year, period = ceiling.SLICE
     with ceiling.simulator() as sim, tempfile.TemporaryDirectory() as tmp:
         env = sim.environment()
-        ceiling.load_with_pipeline(env, Path(tmp) / "warm")
+        ceiling.load_with_pipeline(env, temp_warehouse(Path(tmp) / "warm"))
         sim.reset_stats()
-        load = ceiling.load_with_pipeline(env, Path(tmp) / "phases")
+        load = ceiling.load_with_pipeline(env, temp_warehouse(Path(tmp) / "phases"))
         pages = connector_requests(sim.requests(env.member), TRANSACTIONS_CONNECTOR)
         root = env.base_url.split(f"/{env.member}/", 1)[0]
         bodies = ceiling.download_raw(root, auth_header(env), pages)
@@ -47,11 +47,12 @@ def run() -> dict:
         parse_s = time.perf_counter() - started
 
         profiler = cProfile.Profile()
+        lake = temp_warehouse(Path(tmp) / "profiled")  # made outside the profile
         profiler.enable()
         validation = validate(catalog.TRANSACTIONS, fetched.frame)
         soft_checks(catalog.TRANSACTIONS, validation.frame)
         spec = SliceSpec(conn.name, unit, year, period)
-        temp_warehouse(Path(tmp) / "profiled").replace_slice(
+        lake.replace_slice(
             catalog.TRANSACTIONS, spec.warehouse_slice(catalog.TRANSACTIONS, None), validation.frame)
         profiler.disable()
     text = io.StringIO()

@@ -105,7 +105,7 @@ def _details(b: dict) -> list[str]:
             "",
             *_table(["side", "seconds", "rows/s"], [
                 [label, c[key]["seconds"], _rate(c[key]["rows_per_s"])]
-                for label, key in (("pipeline (fetch → Polars → Pandera → DuckDB + Parquet)", "pipeline"),
+                for label, key in (("pipeline (fetch → Polars → Pandera → DuckLake)", "pipeline"),
                                    ("raw httpx download, same pages, 5 in flight", "raw_httpx"),
                                    ("DuckDB `read_json` of those bytes (local files)", "duckdb_read_json"))
             ]),
