@@ -203,6 +203,7 @@ def connector_assets_step(name: str, connectors: list[Connector]) -> dg.AssetsDe
                         "afas_requests": sum(load.afas_requests for _, load in done_loads),
                         "afas_connector": connector.id,
                         "environments": dg.MetadataValue.json({k: load.rows for k, load in done_loads}),
+                        "lake_snapshot_ids": dg.MetadataValue.json({k: load.snapshot_id for k, load in done_loads}),
                     },
                 )
             yield from check_results(connector, asset_key(connector), done_loads)

@@ -29,7 +29,7 @@ from warehouse import LakeSettings
 from warehouse.access import offline_statements, read_only_connection
 from warehouse.errors import WarehouseError
 from warehouse.export import export_query
-from warehouse.settings import redact
+from warehouse.settings import redact, without_password
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 ROWS_SHOWN = 200
@@ -102,6 +102,9 @@ def shell_command(settings, as_of: dt.datetime | None = None) -> list[str]:
 
 
 def _shell(settings, as_of: dt.datetime | None) -> int:
+    settings, password = without_password(settings)  # never on a command line that `ps` shows
+    if password:
+        os.environ["PGPASSWORD"] = password  # libpq reads it, here and in the shell
     try:
         command = shell_command(settings, as_of)
         read_only_connection(settings, as_of=as_of).close()  # a clear error now rather than in the shell

@@ -168,6 +168,22 @@ _PASSWORDS = (
 )
 
 
+def without_password(settings: LakeSettings) -> tuple[LakeSettings, str | None]:
+    """The settings with a PostgreSQL password taken out of the catalog, and that password.
+
+    For handing the lake to another program (DuckDB's shell) on its command line, which `ps` shows:
+    the password then travels in `PGPASSWORD`, which libpq reads, instead.
+    """
+    found = _PASSWORDS[0].search(settings.catalog)
+    if settings.kind != "postgres" or not found:
+        return settings, None
+    value = found.group(2)
+    if value.startswith("'"):
+        value = re.sub(r"\\(.)", r"\1", value[1:-1])
+    catalog = (settings.catalog[:found.start()] + settings.catalog[found.end():]).replace("  ", " ").strip()
+    return replace(settings, catalog=catalog), value
+
+
 def redact(text: str) -> str:
     """`text` with every PostgreSQL password (conninfo `password=…` or a URL's `user:…@`) replaced by `***`."""
     text = _PASSWORDS[0].sub(r"\1***", text)

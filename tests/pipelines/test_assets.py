@@ -47,6 +47,9 @@ def test_every_asset_matches_the_simulator(pipeline_on_each_catalog):
     pipeline = pipeline_on_each_catalog
     truth = pipeline.sim.environment(MEMBER).data
     assert pipeline.table(catalog.ADMINISTRATIONS)["administration_id"].to_list() == truth.administrations()
+    (admins,) = pipeline.instance.get_latest_materialization_events([dg.AssetKey("administrations")]).values()
+    snapshot_ids = admins.asset_materialization.metadata["lake_snapshot_ids"].value
+    assert set(snapshot_ids) == {ENV} and snapshot_ids[ENV] > 0
     pipeline.materialize(ADMIN_LEVEL, partition_key="o12345-1")
     result = pipeline.materialize(PERIOD_LEVEL, partition_key=PERIOD)
     for connector in ADMIN_LEVEL + PERIOD_LEVEL:

@@ -110,3 +110,21 @@ def test_without_a_query_it_is_duckdbs_shell_on_the_lake_read_only(lake):
     assert "│ 4 " in done.stdout or "4" in done.stdout.split(), done.stdout + done.stderr
     assert "read-only" in (done.stdout + done.stderr)
     assert lake.query("SELECT count(*) AS n FROM transactions")["n"][0] == 4
+
+
+def test_the_shell_on_a_postgres_catalog_gets_the_password_outside_its_command_line(tmp_path, postgres_server, monkeypatch):
+    from tests.conftest import lake_on
+    from pipelines.sql_command import shell_command
+    from warehouse.settings import without_password
+
+    with lake_on("postgres", tmp_path, postgres_server) as settings:
+        Warehouse(settings).replace_slices(books(1, 1, 0))
+        typed = f"{settings.catalog.removeprefix('postgres:')} password=Geheim123"  # trust auth ignores it
+        monkeypatch.setenv("AFAS_WAREHOUSE", f"postgres:{typed}")
+        monkeypatch.setenv("AFAS_WAREHOUSE_DATA", settings.data_path)
+        stripped, password = without_password(LakeSettings.from_environment(tmp_path))
+        assert password == "Geheim123" and "Geheim123" not in " ".join(shell_command(stripped))
+        done = subprocess.run([CLI, "sql"], input="SELECT count(*) AS n FROM transactions;\n", capture_output=True,
+                              text=True, timeout=120, env={**os.environ})
+        assert "4" in done.stdout.split(), done.stdout + done.stderr
+        assert "Geheim123" not in done.stdout + done.stderr

@@ -79,3 +79,17 @@ def test_reading_a_lake_that_does_not_exist_says_how_to_make_one(tmp_path):
 
     with pytest.raises(WarehouseConfigError, match="make demo"):
         read_only_connection(LakeSettings.embedded(Path(tmp_path) / "nothing"))
+
+
+@pytest.mark.parametrize("text, password", [
+    ("postgres:dbname=afas host=db password=Geheim123 user=afas", "Geheim123"),
+    ("postgresql://afas:Geh%27eim@db/afas", "Geh'eim"),
+])
+def test_the_password_can_be_taken_out_for_another_program(tmp_path, text, password):
+    from warehouse.settings import without_password
+
+    settings = LakeSettings.from_environment(tmp_path, {"AFAS_WAREHOUSE": text})
+    stripped, found = without_password(settings)
+    assert found == password
+    assert "password" not in stripped.catalog and "dbname=afas" in stripped.catalog and "host=db" in stripped.catalog
+    assert without_password(LakeSettings.embedded(tmp_path)) == (LakeSettings.embedded(tmp_path), None)
