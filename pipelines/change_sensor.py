@@ -1,19 +1,23 @@
-"""The change sensor: runs for exactly the slices that changed in AFAS, per environment.
+"""The change sensor: runs for exactly the slices that changed in AFAS, every environment on its own.
 
-Each tick reads the change feed of every configured environment (`incremental.detect_changes`) and
-requests one run per changed (administration, period) partition, one per administration whose master
-data or open items changed, and an administrations run when AFAS has a new administration. Its
-cursor (one per environment) lives in Dagster and survives restarts. Run keys carry the change's
-time, so a change is loaded once however often it is seen.
+Each tick looks at the configured environments side by side (`incremental.sweep`: AFAS's cap is per
+environment) within a time budget, starting with those the previous tick did not reach. For each it
+reads the change feed (`incremental.detect_changes`), lets `incremental.plan_reloads` decide what
+that reloads, and turns the plan into run requests. An environment whose look fails (a revoked
+token, a connector not ticked, maintenance, a time-out) is skipped, named in the tick's log and in
+the `afas_environment_health` asset with AFAS's message (which says what to do in AFAS Online), and
+tried again on the next tick; the others go on. Its cursor (per environment) lives in Dagster and
+survives restarts. Run keys carry the change's time, so a change is loaded once however often it is seen.
 """
 
+import datetime as dt
 import json
 
 import dagster as dg
 
 from afas import catalog
 from assets.factory import asset_key
-from incremental import Cursor, detect_changes
+from incremental import Cursor, ReloadPlan, detect_changes, in_turn, plan_reloads, sweep
 from pipelines.jobs import administration_assets_job, administrations_job, period_assets_job
 from pipelines.partitions import (
     ADMINISTRATION_PARTITIONS_NAME,
@@ -24,11 +28,39 @@ from pipelines.partitions import (
     period_partitions,
     period_range_tags,
 )
-
-LAST_PERIOD = 13
 from pipelines.resources import AfasResource, WarehouseResource
 
 # No `from __future__ import annotations` here: Dagster inspects the `context` annotation at load time.
+
+#: No environment's look starts later than this into a tick (Dagster ends a sensor evaluation at 60 s).
+TICK_BUDGET_S = 30.0
+#: Environments looked at side by side (each keeps AFAS's own cap of calls in flight).
+ENVIRONMENTS_AT_ONCE = 16
+
+HEALTH_ASSET = dg.AssetKey("afas_environment_health")
+environment_health = dg.AssetSpec(
+    HEALTH_ASSET,
+    group_name="afas",
+    description="Whether each configured AFAS environment answered the change sensor's last look: the failing "
+    "ones with AFAS's message (what to do in AFAS Online) and since when. Observed by afas_change_sensor.",
+)
+
+
+class SensorState:
+    """The sensor's cursor: a change cursor per environment, the failing environments, where to resume."""
+
+    def __init__(self, cursors: dict[str, str], failing: dict[str, dict], resume_at: str | None):
+        self.cursors, self.failing, self.resume_at = cursors, failing, resume_at
+
+    @classmethod
+    def from_json(cls, text: str | None) -> "SensorState":
+        raw = json.loads(text or "{}")
+        if "environments" not in raw:  # the cursor of earlier versions: environment → change cursor
+            return cls(dict(raw), {}, None)
+        return cls(raw["environments"], raw.get("failing", {}), raw.get("resume_at"))
+
+    def to_json(self) -> str:
+        return json.dumps({"environments": self.cursors, "failing": self.failing, "resume_at": self.resume_at})
 
 
 @dg.sensor(
@@ -38,64 +70,92 @@ from pipelines.resources import AfasResource, WarehouseResource
 )
 def afas_change_sensor(context: dg.SensorEvaluationContext, afas: AfasResource, warehouse: WarehouseResource):
     """Loads what changed in AFAS since the last tick (the first tick only sets the starting point)."""
-    cursors = json.loads(context.cursor or "{}")
+    state = SensorState.from_json(context.cursor)
     known_admins = set(context.instance.get_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME))
     known_periods = set(period_partitions.get_partition_keys())
     store = warehouse.warehouse()
+    names = afas.environment_names()
+
+    def look(env: str):
+        return detect_changes(afas.client(env), store, env, Cursor.from_json(state.cursors.get(env)))
+
+    done = sweep(in_turn(names, state.resume_at), look, budget_s=TICK_BUDGET_S, parallel=ENVIRONMENTS_AT_ONCE)
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     requests: list[dg.RunRequest] = []
-    for env in afas.environment_names():
-        changes = detect_changes(afas.client(env), store, env, Cursor.from_json(cursors.get(env)))
-        cursors[env] = changes.cursor.to_json()
-        context.log.info(
-            f"{env}: {changes.source}, {len(changes.period_slices)} period slice(s), "
-            f"{len(changes.administrations)} administration(s), {len(changes.new_administrations)} new, "
-            f"{changes.requests} AFAS request(s)"
-        )
-        for (unit, year, period), modified in sorted(changes.period_slices.items()):
-            admin, ref = AdministrationRef(env, unit), PeriodRef(year, period)
-            if admin.key not in known_admins or ref.key not in known_periods:
-                context.log.warning(f"skipping change in {admin.key} {ref.key}: no such partition yet")
-                continue
-            key = SliceRef(admin, ref).key
-            requests.append(dg.RunRequest(job_name=period_assets_job.name, partition_key=key,
-                                          run_key=f"{key}@{modified.isoformat()}"))
-        requests += _later_balances(env, changes.period_slices, changes.renamed_accounts, known_admins, known_periods)
-        for unit, modified in sorted(changes.administrations.items()):
-            admin = AdministrationRef(env, unit)
-            if admin.key in known_admins:
-                requests.append(dg.RunRequest(job_name=administration_assets_job.name, partition_key=admin.key,
-                                              run_key=f"{admin.key}@{modified.isoformat()}"))
-        for unit, modified in sorted(changes.renamed_accounts.items()):
-            admin = AdministrationRef(env, unit)
-            if admin.key in known_admins:
-                # Period values carry the account description: refresh them in every period.
-                requests.append(dg.RunRequest(
-                    job_name=period_assets_job.name, asset_selection=[asset_key(catalog.PERIOD_VALUES)],
-                    tags=history_range_tags(admin), run_key=f"{admin.key}:descriptions@{modified.isoformat()}",
-                ))
-        if changes.new_administrations:
-            ids = ",".join(str(i) for i in changes.new_administrations)
-            requests.append(dg.RunRequest(job_name=administrations_job.name, run_key=f"{env}:new:{ids}"))
-    return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursors))
+    for env in names:
+        if env in done.failures:
+            error = done.failures[env]
+            since = state.failing.get(env, {}).get("since", now)
+            state.failing[env] = {"problem": f"{type(error).__name__}: {error}", "since": since}
+            context.log.warning(f"{env} skipped, tried again next tick: {error}")
+        elif env in done.results:
+            changes = done.results[env]
+            state.cursors[env] = changes.cursor.to_json()
+            state.failing.pop(env, None)
+            requests += run_requests(env, plan_reloads(changes), known_admins, known_periods, context.log)
+    state.failing = {env: f for env, f in state.failing.items() if env in names}
+    state.resume_at = done.not_reached[0] if done.not_reached else None
+    summary = (
+        f"looked at {len(done.results) + len(done.failures)} of {len(names)} environment(s) in {done.seconds:.1f} s"
+        + (f"; {len(done.not_reached)} left for the next tick" if done.not_reached else "")
+        + (f"; failing: {', '.join(sorted(state.failing))}" if state.failing else "")
+        + f"; {len(requests)} run(s) requested"
+    )
+    context.log.info(summary)
+    return dg.SensorResult(
+        run_requests=requests,
+        cursor=state.to_json(),
+        skip_reason=None if requests else summary,
+        asset_events=[_health(names, state, done)],
+    )
 
 
-def _later_balances(env, period_slices, renamed, known_admins, known_periods) -> list[dg.RunRequest]:
-    """Period values carry the running balance through the fiscal year: a change in a period moves
-    the balance of every later period of that year, so those period values are loaded again."""
-    earliest: dict[tuple[int, int], tuple[int, object]] = {}
-    for (unit, year, period), modified in period_slices.items():
-        if unit in renamed:
-            continue  # all its period values are reloaded for the new description anyway
-        current = earliest.get((unit, year))
-        latest = max(modified, current[1]) if current else modified
-        earliest[(unit, year)] = (min(period, current[0]) if current else period, latest)
+def _health(names, state: SensorState, done) -> dg.AssetObservation:
+    rows = ["| environment | problem | since |", "|---|---|---|"]
+    rows += [f"| {env} | {f['problem'].replace('|', '/')} | {f['since']} |" for env, f in sorted(state.failing.items())]
+    return dg.AssetObservation(asset_key=HEALTH_ASSET, metadata={
+        "environments": len(names),
+        "failing": len(state.failing),
+        "looked_at_this_tick": len(done.results) + len(done.failures),
+        "left_for_next_tick": len(done.not_reached),
+        "failing_environments": dg.MetadataValue.md("\n".join(rows) if state.failing else "none"),
+    })
+
+
+def run_requests(env: str, plan: ReloadPlan, known_admins: set[str], known_periods: set[str], log) -> list[dg.RunRequest]:
+    """The runs of one environment's reload plan, for the partitions Dagster has."""
     requests = []
-    for (unit, year), (period, modified) in sorted(earliest.items()):
-        admin, first, last = AdministrationRef(env, unit), PeriodRef(year, period + 1), PeriodRef(year, LAST_PERIOD)
-        if period >= LAST_PERIOD or admin.key not in known_admins or first.key not in known_periods:
+    for (unit, year, period), modified in plan.periods.items():
+        admin, ref = AdministrationRef(env, unit), PeriodRef(year, period)
+        if admin.key not in known_admins or ref.key not in known_periods:
+            log.warning(f"skipping change in {admin.key} {ref.key}: no such partition yet")
+            continue
+        key = SliceRef(admin, ref).key
+        requests.append(dg.RunRequest(job_name=period_assets_job.name, partition_key=key,
+                                      run_key=f"{key}@{modified.isoformat()}"))
+    for balances in plan.later_balances:
+        admin = AdministrationRef(env, balances.administration_id)
+        first, last = PeriodRef(balances.fiscal_year, balances.first_period), PeriodRef(balances.fiscal_year, balances.last_period)
+        if admin.key not in known_admins or first.key not in known_periods:
             continue
         requests.append(dg.RunRequest(
             job_name=period_assets_job.name, asset_selection=[asset_key(catalog.PERIOD_VALUES)],
-            tags=period_range_tags(admin, first, last), run_key=f"{admin.key}:{year}-balances@{modified.isoformat()}",
+            tags=period_range_tags(admin, first, last),
+            run_key=f"{admin.key}:{balances.fiscal_year}-balances@{balances.modified.isoformat()}",
         ))
+    for unit, modified in plan.administrations.items():
+        admin = AdministrationRef(env, unit)
+        if admin.key in known_admins:
+            requests.append(dg.RunRequest(job_name=administration_assets_job.name, partition_key=admin.key,
+                                          run_key=f"{admin.key}@{modified.isoformat()}"))
+    for unit, modified in plan.descriptions.items():
+        admin = AdministrationRef(env, unit)
+        if admin.key in known_admins:
+            requests.append(dg.RunRequest(
+                job_name=period_assets_job.name, asset_selection=[asset_key(catalog.PERIOD_VALUES)],
+                tags=history_range_tags(admin), run_key=f"{admin.key}:descriptions@{modified.isoformat()}",
+            ))
+    if plan.new_administrations:
+        ids = ",".join(str(i) for i in plan.new_administrations)
+        requests.append(dg.RunRequest(job_name=administrations_job.name, run_key=f"{env}:new:{ids}"))
     return requests

@@ -6,7 +6,7 @@ import dagster as dg
 
 from assets.documents import document_files
 from assets.factory import connector_assets
-from pipelines.change_sensor import afas_change_sensor
+from pipelines.change_sensor import afas_change_sensor, environment_health
 from pipelines.jobs import administration_assets_job, administrations_job, period_assets_job
 from pipelines.maintenance import lake_maintenance_job, weekly_lake_maintenance
 from pipelines.resources import AfasResource, WarehouseResource
@@ -19,7 +19,7 @@ from pipelines.schedules import (
 from pipelines.sensors import administration_partitions_sensor
 
 defs = dg.Definitions(
-    assets=[*connector_assets(), document_files],
+    assets=[*connector_assets(), document_files, environment_health],
     jobs=[administrations_job, administration_assets_job, period_assets_job, lake_maintenance_job],
     schedules=[daily_administrations, daily_administration_assets, daily_open_periods, weekly_reconciliation,
                weekly_lake_maintenance],
