@@ -9,8 +9,10 @@ Public API:
 
 Modules: `settings` (the lake's location), `extensions` (DuckDB extensions from the wheels only),
 `lake` (attaching, retrying a transaction), `tables` (DDL, comments, partitioning from the catalog),
-`slices` (slice keys and checks), `views` (analyst views in the lake), `maintenance` (merging files,
-expiring snapshots), `export` (query results to CSV, Parquet, Excel). The package never imports Dagster.
+`slice_locks` (PostgreSQL advisory locks per slice), `slices` (slice keys and checks), `views`
+(analyst views in the lake), `maintenance` (merging files, expiring snapshots), `export` (query results
+to CSV, Parquet, Excel), `access` (analysts' read-only attach), `lookups` and `reconcile` (the
+pipeline's own reads). The package never imports Dagster.
 """
 
 from warehouse.errors import WarehouseBusyError, WarehouseConfigError, WarehouseError
