@@ -89,7 +89,11 @@ class FetchedSlice:
 
 @dataclass
 class SliceLoad:
-    """What loading one slice did, for metadata."""
+    """What loading one slice did, for metadata.
+
+    Slices written together (a period's books) share one commit: `write_seconds` and `snapshot_id`
+    are that commit's, the same on each of them.
+    """
 
     connector: Connector
     spec: SliceSpec

@@ -61,9 +61,9 @@ def reconcile(
         log.warning(f"{key} does not reconcile ({problem}); reloading its books once")
         client = afas.client(load.spec.environment)
         books = [catalog.TRANSACTIONS, catalog.TRANSACTIONS_ALLOCATED, catalog.PERIOD_VALUES]
-        errors = [o for _, o in load_together(client, store, books, load.spec, run_id=run_id) if isinstance(o, LOAD_ERRORS)]
-        if errors:
-            failing[key] = f"{problem} (reload failed: {errors[0]})"
+        errors = [o for _, o in load_together(client, store, books, load.spec, run_id=run_id) if isinstance(o, Exception)]
+        if errors:  # the failing connector's error, and NotWrittenTogether on the others
+            failing[key] = f"{problem} (reload failed: {next(e for e in errors if isinstance(e, LOAD_ERRORS))})"
             continue
         reloaded.append((key, load))
     after = _mismatches(store, [load.spec for _, load in reloaded])
