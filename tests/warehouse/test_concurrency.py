@@ -67,7 +67,7 @@ def test_three_loads_and_a_reader_every_100_ms_see_only_whole_balanced_periods(a
     gens = {(admin, period): t_gens[0] for admin, period, t_gens, *_ in final}
     assert gens == {**{(a, p): f"g{10 * a + 3}" for a in (1, 2, 3) for p in (1, 2, 3)},
                     (7, 9): gens[(7, 9)]}
-    assert gens[(7, 9)] in {f"g{100 + i}3" for i in range(3)} | {f"g{100 + i + 3}" for i in range(3)}
+    assert gens[(7, 9)] in {f"g{100 + i + 3}" for i in range(3)}  # the last generation of one of its writers
 
 
 def test_a_writer_killed_at_random_moments_leaves_every_period_whole(any_lake):
