@@ -160,6 +160,18 @@ class TransportError(AfasError):
     retryable = True
 
 
+class CallSlotsBusyError(AfasError):
+    """Every one of an environment's AFAS call slots stayed taken by other loads for the whole wait."""
+
+    def __init__(self, environment: str, capacity: int, waited_s: float, where: str):
+        super().__init__(
+            f"All {capacity} AFAS call slots of {environment} stayed taken for {waited_s:.0f} s by other loads "
+            f"({where}). If a load process is paused or hung, stop it: its slots free when it ends. Otherwise "
+            "let fewer runs load this environment at once (the run queue's limit per environment, "
+            "deploy/dagster.yaml) or wait longer (AFAS_SLOT_WAIT_S)."
+        )
+
+
 class ResponseFormatError(AfasError):
     """AFAS answered 200 with something that is not the documented JSON."""
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from afas.limits import DEFAULT_SLOT_WAIT_S
+
 #: AFAS: "at most 5 simultaneous calls when splitting a load"; 8 is the hard maximum.
 DEFAULT_MAX_IN_FLIGHT = 5
 HARD_MAX_IN_FLIGHT = 8
@@ -42,6 +44,9 @@ class ClientSettings:
         integration_id: optional `IntegrationId` header (`<subscription>_<project>`).
         shared_slots_dir: a folder of lock files that extends the in-flight cap across processes
             (every Dagster run and step on this machine); None keeps it per process.
+        shared_slots_postgres: a PostgreSQL conninfo or URL whose advisory locks extend the cap across
+            machines (every worker); takes precedence over `shared_slots_dir`.
+        slot_wait_s: the longest a call waits for a shared slot before it fails (CallSlotsBusyError).
     """
 
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
@@ -57,6 +62,13 @@ class ClientSettings:
     maintenance_retries: int = 3
     integration_id: str | None = None
     shared_slots_dir: str | None = None
+    shared_slots_postgres: str | None = None
+    slot_wait_s: float = DEFAULT_SLOT_WAIT_S
+
+    def __repr__(self) -> str:  # the slots' conninfo may carry a password
+        shown = {f: getattr(self, f) for f in self.__dataclass_fields__ if f != "shared_slots_postgres"}
+        postgres = "set" if self.shared_slots_postgres else None
+        return f"ClientSettings({', '.join(f'{k}={v!r}' for k, v in shown.items())}, shared_slots_postgres={postgres})"
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_in_flight <= HARD_MAX_IN_FLIGHT:
@@ -66,5 +78,5 @@ class ClientSettings:
             )
         if self.cells_per_page < 1 or self.max_skip < 1:
             raise ValueError("cells_per_page and max_skip must be positive")
-        if self.read_timeout_s <= 0 or self.connect_timeout_s <= 0:
+        if self.read_timeout_s <= 0 or self.connect_timeout_s <= 0 or self.slot_wait_s <= 0:
             raise ValueError("time-outs must be positive")

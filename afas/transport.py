@@ -87,10 +87,9 @@ class Transport:
         self._random = random.Random()
         key = connection.base_url.lower()
         self.limiter: InFlightLimiter = limiter_for(key, settings.max_in_flight)
-        self._shared = (
-            shared_slots_for(settings.shared_slots_dir, key, settings.max_in_flight)
-            if settings.shared_slots_dir
-            else None
+        self._shared = shared_slots_for(
+            directory=settings.shared_slots_dir, postgres=settings.shared_slots_postgres, environment_key=key,
+            environment=connection.name, capacity=settings.max_in_flight, wait_s=settings.slot_wait_s,
         )
         headers = {"Accept": "application/json", "Accept-Encoding": "gzip"}
         if settings.integration_id:

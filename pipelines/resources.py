@@ -7,6 +7,10 @@ Variables (also read from `.env` by `dagster dev`):
 - `AFAS_WAREHOUSE`, `AFAS_WAREHOUSE_DATA`: which DuckLake (see `warehouse.settings`): by default the
   embedded one (SQLite catalog); `postgres:…` for a lake shared by several machines.
 - `AFAS_MAX_IN_FLIGHT`: AFAS calls in flight per environment across all runs (default 5, at most 8).
+- `AFAS_CALL_SLOTS`: where that cap is kept: `files` (lock files in the data folder: every run on one
+  machine) or `postgres:CONNINFO` / `postgresql://…` (advisory locks: every worker on every machine).
+  Default: the lake's catalog database when the lake is on PostgreSQL, else `files`.
+- `AFAS_SLOT_WAIT_S`: the longest a call waits for one of those slots before it fails (default 600).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from pathlib import Path
 import dagster as dg
 
 from afas.client import AfasClient
+from afas.errors import ConfigurationError
+from afas.limits import DEFAULT_SLOT_WAIT_S
 from afas.settings import ClientSettings
 from pipelines.data_dir import data_dir
 from pipelines.environments import EnvironmentStore
@@ -32,11 +38,15 @@ class AfasResource(dg.ConfigurableResource):
 
     Attributes:
         home: the environment store folder; default `$AFAS_PIPELINE_HOME` or `~/.config/afas-pipeline`.
-        max_in_flight: calls in flight per environment, shared by every run on this machine (1..8).
+        max_in_flight: calls in flight per environment, shared by every run that shares the slots (1..8).
+        call_slots: like `AFAS_CALL_SLOTS` (overrides it, for tests).
+        slot_wait_s: like `AFAS_SLOT_WAIT_S`.
     """
 
     home: str | None = None
     max_in_flight: int = int(os.environ.get("AFAS_MAX_IN_FLIGHT") or 5)
+    call_slots: str | None = None
+    slot_wait_s: float = float(os.environ.get("AFAS_SLOT_WAIT_S") or DEFAULT_SLOT_WAIT_S)
 
     def store(self) -> EnvironmentStore:
         return EnvironmentStore(Path(self.home) if self.home else None)
@@ -51,13 +61,32 @@ class AfasResource(dg.ConfigurableResource):
             client = _clients.get(key)
             if client is None:
                 (connection,) = store.connections([environment])
+                postgres = self.slots_database()
                 settings = ClientSettings(
                     max_in_flight=self.max_in_flight,
-                    # Lock-file slots make the cap hold across every run and step on this machine.
-                    shared_slots_dir=str(data_dir() / "afas-slots"),
+                    shared_slots_postgres=postgres,
+                    shared_slots_dir=None if postgres else str(data_dir() / "afas-slots"),
+                    slot_wait_s=self.slot_wait_s,
                 )
                 client = _clients[key] = AfasClient(connection, settings)
             return client
+
+    def slots_database(self) -> str | None:
+        """The PostgreSQL conninfo that keeps the cap across machines, or None for this machine's lock files."""
+        choice = (self.call_slots or os.environ.get("AFAS_CALL_SLOTS") or "").strip()
+        if choice == "files":
+            return None
+        if choice.startswith(("postgresql://", "postgres://")):
+            return choice
+        if choice.startswith("postgres:"):
+            return choice.removeprefix("postgres:")
+        if choice:
+            raise ConfigurationError(
+                "AFAS_CALL_SLOTS must be 'files', 'postgres:CONNINFO' or 'postgresql://…' (the value is not "
+                "repeated here in case it holds a secret)"
+            )
+        lake = LakeSettings.from_environment(data_dir())
+        return lake.catalog.removeprefix("postgres:") if lake.kind == "postgres" else None
 
 
 class WarehouseResource(dg.ConfigurableResource):
