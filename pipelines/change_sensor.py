@@ -24,6 +24,7 @@ from pipelines.partitions import (
     AdministrationRef,
     PeriodRef,
     SliceRef,
+    environment_tags,
     history_range_tags,
     period_partitions,
     period_range_tags,
@@ -125,13 +126,14 @@ def _health(names, state: SensorState, done) -> dg.AssetObservation:
 def run_requests(env: str, plan: ReloadPlan, known_admins: set[str], known_periods: set[str], log) -> list[dg.RunRequest]:
     """The runs of one environment's reload plan, for the partitions Dagster has."""
     requests = []
+    tags = environment_tags(env)
     for (unit, year, period), modified in plan.periods.items():
         admin, ref = AdministrationRef(env, unit), PeriodRef(year, period)
         if admin.key not in known_admins or ref.key not in known_periods:
             log.warning(f"skipping change in {admin.key} {ref.key}: no such partition yet")
             continue
         key = SliceRef(admin, ref).key
-        requests.append(dg.RunRequest(job_name=period_assets_job.name, partition_key=key,
+        requests.append(dg.RunRequest(job_name=period_assets_job.name, partition_key=key, tags=tags,
                                       run_key=f"{key}@{modified.isoformat()}"))
     for balances in plan.later_balances:
         admin = AdministrationRef(env, balances.administration_id)
@@ -140,22 +142,23 @@ def run_requests(env: str, plan: ReloadPlan, known_admins: set[str], known_perio
             continue
         requests.append(dg.RunRequest(
             job_name=period_assets_job.name, asset_selection=[asset_key(catalog.PERIOD_VALUES)],
-            tags=period_range_tags(admin, first, last),
+            tags={**period_range_tags(admin, first, last), **tags},
             run_key=f"{admin.key}:{balances.fiscal_year}-balances@{balances.modified.isoformat()}",
         ))
     for unit, modified in plan.administrations.items():
         admin = AdministrationRef(env, unit)
         if admin.key in known_admins:
             requests.append(dg.RunRequest(job_name=administration_assets_job.name, partition_key=admin.key,
-                                          run_key=f"{admin.key}@{modified.isoformat()}"))
+                                          tags=tags, run_key=f"{admin.key}@{modified.isoformat()}"))
     for unit, modified in plan.descriptions.items():
         admin = AdministrationRef(env, unit)
         if admin.key in known_admins:
             requests.append(dg.RunRequest(
                 job_name=period_assets_job.name, asset_selection=[asset_key(catalog.PERIOD_VALUES)],
-                tags=history_range_tags(admin), run_key=f"{admin.key}:descriptions@{modified.isoformat()}",
+                tags={**history_range_tags(admin), **tags},
+                run_key=f"{admin.key}:descriptions@{modified.isoformat()}",
             ))
     if plan.new_administrations:
         ids = ",".join(str(i) for i in plan.new_administrations)
-        requests.append(dg.RunRequest(job_name=administrations_job.name, run_key=f"{env}:new:{ids}"))
+        requests.append(dg.RunRequest(job_name=administrations_job.name, tags=tags, run_key=f"{env}:new:{ids}"))
     return requests

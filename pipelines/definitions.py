@@ -6,6 +6,7 @@ import dagster as dg
 
 from assets.documents import document_files
 from assets.factory import connector_assets
+from pipelines.executor import step_executor
 from pipelines.change_sensor import afas_change_sensor, environment_health
 from pipelines.jobs import administration_assets_job, administrations_job, period_assets_job
 from pipelines.maintenance import lake_maintenance_job, weekly_lake_maintenance
@@ -25,4 +26,5 @@ defs = dg.Definitions(
                weekly_lake_maintenance],
     sensors=[administration_partitions_sensor, afas_change_sensor],
     resources={"afas": AfasResource(), "warehouse": WarehouseResource()},
+    executor=step_executor(),
 )

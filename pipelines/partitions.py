@@ -107,6 +107,15 @@ def loaded_period_keys() -> list[str]:
     return [k for k in period_keys() if int(k[:4]) <= dt.date.today().year]
 
 
+#: The run tag that names the AFAS environment a run loads: the run queue limits runs per value
+#: (deploy/dagster.yaml), and a user filters runs by it in the UI.
+ENVIRONMENT_TAG = "afas/environment"
+
+
+def environment_tags(environment: str) -> dict[str, str]:
+    return {ENVIRONMENT_TAG: environment}
+
+
 def range_tags(first: str, last: str) -> dict[str, str]:
     """Tags for one run over a range of partition keys (how a UI backfill runs it too)."""
     return {"dagster/asset_partition_range_start": str(first), "dagster/asset_partition_range_end": str(last)}

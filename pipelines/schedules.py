@@ -18,6 +18,7 @@ from pipelines.partitions import (
     AdministrationRef,
     PeriodRef,
     SliceRef,
+    environment_tags,
     history_range_tags,
 )
 
@@ -51,7 +52,8 @@ def daily_administrations(context: dg.ScheduleEvaluationContext):
 def daily_administration_assets(context: dg.ScheduleEvaluationContext):
     day = _day(context)
     for key in context.instance.get_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME):
-        yield dg.RunRequest(run_key=f"{day}:{key}", partition_key=key)
+        yield dg.RunRequest(run_key=f"{day}:{key}", partition_key=key,
+                            tags=environment_tags(AdministrationRef.parse(key).environment))
 
 
 @dg.schedule(job=period_assets_job, cron_schedule="30 5 * * *", execution_timezone=AMSTERDAM,
@@ -59,9 +61,11 @@ def daily_administration_assets(context: dg.ScheduleEvaluationContext):
 def daily_open_periods(context: dg.ScheduleEvaluationContext):
     day = _day(context)
     for key in context.instance.get_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME):
+        admin = AdministrationRef.parse(key)
         for period in open_and_previous_period(day):
-            partition = SliceRef(AdministrationRef.parse(key), period).key
-            yield dg.RunRequest(run_key=f"{day}:{partition}", partition_key=partition)
+            partition = SliceRef(admin, period).key
+            yield dg.RunRequest(run_key=f"{day}:{partition}", partition_key=partition,
+                                tags=environment_tags(admin.environment))
 
 
 @dg.schedule(job=period_assets_job, cron_schedule="0 4 * * 0", execution_timezone=AMSTERDAM,
@@ -71,7 +75,8 @@ def weekly_reconciliation(context: dg.ScheduleEvaluationContext):
     reconciliation check sees — and one reload heals — what no change feed reported."""
     day = _day(context)
     for key in context.instance.get_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME):
+        admin = AdministrationRef.parse(key)
         yield dg.RunRequest(
             run_key=f"{day}:reconcile:{key}", asset_selection=[asset_key(catalog.PERIOD_VALUES)],
-            tags=history_range_tags(AdministrationRef.parse(key)),
+            tags={**history_range_tags(admin), **environment_tags(admin.environment)},
         )

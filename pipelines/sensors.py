@@ -12,6 +12,7 @@ from pipelines.partitions import (
     ADMINISTRATION_PARTITIONS_NAME,
     AdministrationRef,
     administration_partitions,
+    environment_tags,
     history_range_tags,
 )
 from pipelines.resources import WarehouseResource
@@ -54,10 +55,12 @@ def administration_partitions_sensor(context: dg.SensorEvaluationContext, wareho
     requests = []
     if load_history_automatically():
         for key in new:
+            admin = AdministrationRef.parse(key)
+            tags = environment_tags(admin.environment)
             requests.append(dg.RunRequest(job_name=administration_assets_job.name, partition_key=key,
-                                          run_key=f"history:{key}"))
+                                          run_key=f"history:{key}", tags=tags))
             requests.append(dg.RunRequest(job_name=period_assets_job.name, run_key=f"history-periods:{key}",
-                                          tags=history_range_tags(AdministrationRef.parse(key))))
+                                          tags={**history_range_tags(admin), **tags}))
     return dg.SensorResult(
         dynamic_partitions_requests=[administration_partitions.build_add_request(new)], run_requests=requests
     )

@@ -37,6 +37,8 @@ def test_sensor_adds_new_administrations_once_and_loads_their_history(pipeline):
     runs = {(r.job_name, r.partition_key or r.tags["dagster/asset_partition_range_start"]) for r in result.run_requests}
     assert ("administration_assets_job", "o12345-2") in runs
     assert ("period_assets_job", "o12345-2|2025-00") in runs and len(runs) == 6
+    # the run queue limits runs per AFAS environment by this tag (deploy/dagster.yaml)
+    assert all(r.tags["afas/environment"] == "o12345" for r in result.run_requests)
     pipeline.instance.add_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME, request.partition_keys)
     again = administration_partitions_sensor(dg.build_sensor_context(instance=pipeline.instance, resources=pipeline.resources))
     assert isinstance(again, dg.SkipReason)
@@ -56,6 +58,7 @@ def test_daily_schedules_request_exact_partitions(pipeline):
     weekly = list(weekly_reconciliation(context))
     assert [r.tags["dagster/asset_partition_range_start"] for r in weekly] == ["o12345-1|2025-00", "o12345-2|2025-00"]
     assert all(r.asset_selection == [dg.AssetKey("period_values")] for r in weekly)
+    assert all(r.tags["afas/environment"] == "o12345" for r in [*periods, *admins, *weekly])
 
 
 def test_definitions_validate_from_workspace():

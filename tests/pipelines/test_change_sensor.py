@@ -44,6 +44,7 @@ def test_a_failing_environment_is_skipped_reported_and_retried_while_the_others_
     second = tick(instance, first.cursor)
     assert second.run_requests and all(r.partition_key is None or r.partition_key.startswith(f"o{healthy.member}")
                                        for r in second.run_requests)
+    assert all(r.tags["afas/environment"] == f"o{healthy.member}" for r in second.run_requests)
     state = json.loads(second.cursor)
     (failing,) = state["failing"]
     assert failing == f"o{broken.member}" and "App Connector" in state["failing"][failing]["problem"]
