@@ -49,10 +49,11 @@ def prepare_dagster_home(folder: Path) -> None:
 
 
 def free_port(preferred: int) -> int:
+    """`preferred` if it is free, else (or for 0) a port the system picks."""
     with socket.socket() as s:
         try:
             s.bind(("127.0.0.1", preferred))
-            return preferred
+            return s.getsockname()[1]
         except OSError:
             s.bind(("127.0.0.1", 0))
             return s.getsockname()[1]

@@ -3,22 +3,16 @@ the UI uses, and DuckDB checked against the simulator's ground truth."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from afas import catalog
 from afas_simulator import Simulator, default_config
 from pipelines.demo import register
+from tests.dagster_processes import dagster_dev, graphql
 
-ROOT = Path(__file__).resolve().parents[2]
 ADMINS = ["o12345-1", "o12345-2"]
 PERIODS = ["2025-01", "2025-02", "2025-03"]
 PERIOD_ASSETS = [catalog.PERIOD_VALUES, catalog.TRANSACTIONS, catalog.TRANSACTIONS_ALLOCATED]
@@ -42,32 +36,6 @@ query Status($id: String!) {
     ... on PythonError { message }
   }
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _graphql(url: str, query: str, variables: dict) -> dict:
-    response = httpx.post(url, json={"query": query, "variables": variables}, timeout=30)
-    response.raise_for_status()
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]
-
-
-def _stop(process: subprocess.Popen) -> None:
-    # dagster dev does not stop on a signal to itself alone: end its whole process group.
-    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-        if process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, sig)
-            process.wait(wait)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            continue
 
 
 @pytest.mark.slow
@@ -96,41 +64,22 @@ def test_ui_backfill_over_administrations_and_periods(tmp_path, monkeypatch):
             assert defs.resolve_job_def("administrations_job").execute_in_process(instance=instance).success
             instance.add_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME, new_administration_keys(instance, WarehouseResource()))
 
-        port = _free_port()
-        log = open(tmp_path / "dagster-dev.log", "wb")
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml", "-p", str(port)],
-            cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}/graphql"
-            deadline = time.monotonic() + 180
-            while True:
-                try:
-                    _graphql(url, "{ version }", {})
-                    break
-                except (httpx.HTTPError, AssertionError, KeyError):
-                    assert process.poll() is None, (tmp_path / "dagster-dev.log").read_text()[-3000:]
-                    assert time.monotonic() < deadline, "dagster dev did not come up"
-                    time.sleep(1)
+        with dagster_dev(env, tmp_path) as url:
             params = {
                 "assetSelection": [{"path": [c.table]} for c in PERIOD_ASSETS],
                 "partitionNames": [f"{a}|{p}" for a in ADMINS for p in PERIODS],
                 "fromFailure": False,
             }
-            launched = _graphql(url, LAUNCH, {"params": params})["launchPartitionBackfill"]
+            launched = graphql(url, LAUNCH, {"params": params})["launchPartitionBackfill"]
             assert launched["__typename"] == "LaunchBackfillSuccess", launched
             deadline = time.monotonic() + 600
             while True:
-                status = _graphql(url, STATUS, {"id": launched["backfillId"]})["partitionBackfillOrError"]["status"]
+                status = graphql(url, STATUS, {"id": launched["backfillId"]})["partitionBackfillOrError"]["status"]
                 if status in ("COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"):
                     break
                 assert time.monotonic() < deadline, f"backfill still {status}"
                 time.sleep(2)
             assert status in ("COMPLETED", "COMPLETED_SUCCESS"), (tmp_path / "dagster-dev.log").read_text()[-5000:]
-        finally:
-            _stop(process)
-            log.close()
 
         store = WarehouseResource().warehouse()
         data = sim.environment("12345").data
