@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench ui simulator doctor validate clean lock
+.PHONY: setup demo test bench bench-scale ui simulator doctor validate clean lock
 
 setup: $(STAMP)
 
@@ -32,6 +32,10 @@ $(DLT_STAMP): benchmarks/requirements-dlt.lock
 
 bench: $(STAMP) $(DLT_STAMP)
 	$(BIN)/python -m benchmarks
+
+# Only the scale benchmark (300 simulated environments; about 3 minutes): updates its entry in the results.
+bench-scale: $(STAMP)
+	$(BIN)/python -m benchmarks scale
 
 demo: $(STAMP)
 	$(BIN)/python -m pipelines.demo

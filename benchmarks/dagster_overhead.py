@@ -38,7 +38,7 @@ def run() -> dict:
     from assets.loading import SliceSpec, load_together
     from pipelines.definitions import defs
     from pipelines.partitions import (
-        ADMINISTRATION_PARTITIONS_NAME, AdministrationRef, PeriodRef, period_keys, period_range_tags,
+        AdministrationRef, add_partitions, PeriodRef, period_keys, period_range_tags,
     )
     from pipelines.resources import AfasResource
 
@@ -65,7 +65,7 @@ def run() -> dict:
 
             def through_dagster(folder: Path) -> int:
                 with pipeline_environment(folder, env):
-                    instance.add_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME, [a.key for a in admins])
+                    add_partitions(instance, [a.key for a in admins])
                     job = defs.resolve_job_def("period_assets_job")
                     rows = 0
                     for admin in admins:

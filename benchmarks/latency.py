@@ -30,7 +30,7 @@ def run() -> dict:
     import dagster as dg
 
     from pipelines.definitions import defs
-    from pipelines.partitions import ADMINISTRATION_PARTITIONS_NAME, AdministrationRef, PeriodRef, period_range_tags
+    from pipelines.partitions import AdministrationRef, add_partitions, PeriodRef, period_range_tags
     from pipelines.resources import AfasResource
 
     args = ["--administrations", "1", "--lines-per-period", str(LINES_PER_PERIOD), "--max-in-flight", str(IN_FLIGHT)]
@@ -38,7 +38,7 @@ def run() -> dict:
         env = sim.environment()
         with pipeline_environment(Path(tmp), env), dg.instance_for_test() as instance:
             admin = AdministrationRef(AfasResource().environment_names()[0], 1)
-            instance.add_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME, [admin.key])
+            add_partitions(instance, [admin.key])
             job = defs.resolve_job_def("period_assets_job")
             tags = period_range_tags(admin, PeriodRef(YEAR, 0), PeriodRef(YEAR, 13))
             quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}

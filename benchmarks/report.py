@@ -82,6 +82,19 @@ def render(doc: dict) -> str:
                          f"{r['failures']} / {r['inconsistent']} of {r['queries']}",
                          f"{a['target_failures']} / {a['target_inconsistent']}",
                          r["failures"] <= a["target_failures"] and r["inconsistent"] <= a["target_inconsistent"]))
+    if _ok(b, "scale"):
+        sc = b["scale"]
+        cs, parts = sc["change_sensor"], sc["partitions"]
+        rows.append(("9", f"scale: longest change-sensor tick, {sc['environments']} environments at {sc['latency']}",
+                     f"{cs['longest_tick_s']:.0f} s", f"≤ {sc['target_longest_tick_s']:.0f} s",
+                     cs["longest_tick_s"] <= sc["target_longest_tick_s"]))
+        seen = cs["seconds_until_all_seen"]
+        rows.append(("9b", "… until every environment was looked at",
+                     f"{seen:.0f} s ({cs['ticks_until_all_seen']} tick(s))" if seen is not None else "not all",
+                     f"≤ {sc['target_all_seen_s']:.0f} s", seen is not None and seen <= sc["target_all_seen_s"]))
+        rows.append(("9c", f"… partitions of a period asset ({parts['administrations']} administrations × "
+                     f"{parts['periods']} periods)", f"{parts['partitions']:,}",
+                     f"< {parts['dagster_documented_ceiling']:,}", parts["partitions"] < parts["dagster_documented_ceiling"]))
     out += [f"| {n} | {name} | {fig} | {target} | {_verdict(ok)} |" for n, name, fig, target, ok in rows]
     for name, result in b.items():
         if "error" in result:
@@ -177,7 +190,28 @@ def _details(b: dict) -> list[str]:
         out += _lake_writes(b["lake_writes"])
     if _ok(b, "analysts_during_loads"):
         out += _analysts_during_loads(b["analysts_during_loads"])
+    if _ok(b, "scale"):
+        out += _scale(b["scale"])
     return out
+
+
+def _scale(sc: dict) -> list[str]:
+    cs, parts, page = sc["change_sensor"], sc["partitions"], sc["asset_page"]
+    ticks = ", ".join(f"{t['seconds']:.0f} s ({t['environments_looked_at']} looked at)" for t in cs["ticks"])
+    return [
+        f"**9. Scale** — {sc['environments']} simulated environments × {sc['administrations_per_environment']} "
+        f"administrations, {sc['broken_tokens']} with a broken token, {sc['latency']}. Change-sensor ticks "
+        f"(budget {cs['tick_budget_s']:.0f} s, one tick every {cs['sensor_interval_s']} s): {ticks}. Every "
+        f"environment was looked at in tick {cs['ticks_until_all_seen']}, "
+        f"{cs['seconds_until_all_seen']:.0f} s after the first began; failing and reported: "
+        f"{', '.join(cs['failing_reported'])}. Partitions of each period asset: {parts['partitions']:,} "
+        f"({parts['administrations']} administrations × {parts['periods']} periods since the first year; "
+        f"{parts['before_this_change']:,} with next year's periods as before), listed in {parts['listing_s']} s. "
+        f"The asset page's partition query (keys, statuses, counts; {page['materialized_shown']} materialized): "
+        f"{page['first_load_s']} s first, {page['warm_load_s']} s warm (GraphQL against `dagster-webserver`; "
+        "a browser adds its rendering).",
+        "",
+    ]
 
 
 _CATALOGS = (("sqlite", "SQLite catalog"), ("postgres", "PostgreSQL catalog"))

@@ -63,8 +63,17 @@ class SimulatorProcess:
                 self._proc.kill()
 
     def environment(self) -> ServedEnvironment:
-        (env,) = self._get("environments")
-        return ServedEnvironment(env["member"], env["code"], env["base_url"], env["token_xml"], env["administrations"])
+        (env,) = self.environments()
+        return env
+
+    def environments(self) -> list[ServedEnvironment]:
+        return [ServedEnvironment(e["member"], e["code"], e["base_url"], e["token_xml"], e["administrations"])
+                for e in self._get("environments")]
+
+    def all_counts(self) -> dict[str, int]:
+        """Requests answered so far, per environment (member)."""
+        stats = self._get("stats", log="0")
+        return {member: sum(s["counts"].values()) for member, s in stats.items()}
 
     def set_realism(self, **changes: object) -> None:
         self._post("realism", changes)

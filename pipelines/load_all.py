@@ -14,6 +14,7 @@ import dagster as dg
 from pipelines.partitions import (
     ADMINISTRATION_PARTITIONS_NAME,
     AdministrationRef,
+    add_partitions,
     history_range_tags,
     range_tags,
     loaded_period_keys,
@@ -49,9 +50,7 @@ def load_everything(
     result = defs.resolve_job_def("administrations_job").execute_in_process(instance=instance, run_config=_QUIET)
     progress(f"administrations: {_describe(_rows(result))}")
 
-    new = new_administration_keys(instance, WarehouseResource())
-    if new:
-        instance.add_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME, new)
+    add_partitions(instance, new_administration_keys(instance, WarehouseResource()))
     keys = instance.get_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME)
     progress(f"administration partitions: {', '.join(keys)}")
 

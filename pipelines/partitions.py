@@ -2,21 +2,32 @@
 
 - administration (dynamic): `<environment>-<administration id>`, e.g. `o12345-1` — unique across AFAS
   environments (administration ids repeat between them) and readable in the UI.
-- period (static): `YYYY-PP`, PP 00..13 — AFAS periods are not calendar months: 00 holds opening
-  balances, 13 exists in four-weekly years.
+- period (dynamic): `YYYY-PP`, PP 00..13 — AFAS periods are not calendar months: 00 holds opening
+  balances, 13 exists in four-weekly years. Only periods that can hold bookings exist: from
+  `AFAS_FIRST_YEAR` through today's period (`current_period`). The administrations sensor adds each
+  new period when it begins, so the future neither shows as "missing" nor is loaded by a backfill
+  of failed and missing partitions.
 - administration × period (multi): Dagster writes it `<administration>|<period>`.
+
+Partition count: administrations × periods since AFAS_FIRST_YEAR (14 a year). 300 environments × 3
+administrations from 2020 is 87,300 in December 2026 (`make bench-scale` measures it), under the
+100,000 Dagster documents as its ceiling per asset; it grows by 14 × administrations a year, so a
+firm that size should move AFAS_FIRST_YEAR on after a few years (older periods stay in the lake).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
 from dataclasses import dataclass
-
 import dagster as dg
 
+from afas.filters import AMSTERDAM
+
 ADMINISTRATION_PARTITIONS_NAME = "afas_administration"  # dynamic partition names are global: prefixed
+PERIOD_PARTITIONS_NAME = "afas_period"
 FIRST_YEAR_VARIABLE = "AFAS_FIRST_YEAR"
 DEFAULT_FIRST_YEAR = 2020
 PERIODS = range(0, 14)
@@ -79,18 +90,61 @@ def first_year() -> int:
     return int(os.environ.get(FIRST_YEAR_VARIABLE) or DEFAULT_FIRST_YEAR)
 
 
-def period_keys(start: int | None = None, end: int | None = None) -> list[str]:
-    """Every period key from `start` (AFAS_FIRST_YEAR, default 2020) through next year."""
+def today() -> dt.date:
+    """Today in Amsterdam, where AFAS's periods turn."""
+    return dt.datetime.now(AMSTERDAM).date()
+
+
+def current_period(day: dt.date) -> PeriodRef:
+    """The latest period that can hold bookings on `day`: its calendar month, or its four-weekly
+    period (28 days each, 13 a year) where that is later — in late December, period 13."""
+    four_weekly = min(13, math.ceil(day.timetuple().tm_yday / 28))
+    return PeriodRef(day.year, max(day.month, four_weekly))
+
+
+def period_keys(start: int | None = None, until: dt.date | None = None) -> list[str]:
+    """Every period key from `start` (AFAS_FIRST_YEAR, default 2020) through `until`'s period (today)."""
     start = start or first_year()
-    end = end or dt.date.today().year + 1
-    return [PeriodRef(y, p).key for y in range(start, end + 1) for p in PERIODS]
+    last = current_period(until or today())
+    return [PeriodRef(y, p).key for y in range(start, last.year + 1) for p in PERIODS
+            if PeriodRef(y, p) <= last]
+
+
+def period_partition_changes(existing: list[str], day: dt.date | None = None) -> tuple[list[str], list[str]]:
+    """(to delete, to add) so that Dagster's period partitions are `period_keys()`, in time order.
+
+    New periods are simply appended. A period earlier than the last existing one (AFAS_FIRST_YEAR
+    moved back) would land at the end of Dagster's order, which is what partition ranges follow, so
+    then every existing key is deleted and all are added again in order: no run or materialization is
+    lost by that, Dagster keeps them by key. Periods no longer wanted are left alone.
+    """
+    wanted = period_keys(until=day)
+    have = set(existing)
+    missing = [k for k in wanted if k not in have]
+    if missing and existing and missing[0] < max(existing):
+        return list(existing), sorted(set(wanted) | have)
+    return [], missing
 
 
 administration_partitions = dg.DynamicPartitionsDefinition(name=ADMINISTRATION_PARTITIONS_NAME)
-period_partitions = dg.StaticPartitionsDefinition(period_keys())
+period_partitions = dg.DynamicPartitionsDefinition(name=PERIOD_PARTITIONS_NAME)
 administration_period_partitions = dg.MultiPartitionsDefinition(
     {"administration": administration_partitions, "period": period_partitions}
 )
+
+
+def add_partitions(instance: dg.DagsterInstance, administration_keys: list[str], day: dt.date | None = None) -> None:
+    """Adds administrations and brings the periods up to date, as the administrations sensor does
+    (for the demo, scripts and tests that load without the daemon)."""
+    known = set(instance.get_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME))
+    new = [k for k in administration_keys if k not in known]
+    if new:
+        instance.add_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME, new)
+    delete, add = period_partition_changes(instance.get_dynamic_partitions(PERIOD_PARTITIONS_NAME), day)
+    for key in delete:
+        instance.delete_dynamic_partition(PERIOD_PARTITIONS_NAME, key)
+    if add:
+        instance.add_dynamic_partitions(PERIOD_PARTITIONS_NAME, add)
 
 
 def parse_slice(key: str | dg.MultiPartitionKey) -> SliceRef:
@@ -103,8 +157,8 @@ def parse_slice(key: str | dg.MultiPartitionKey) -> SliceRef:
 
 
 def loaded_period_keys() -> list[str]:
-    """Period keys up to this year (next year's partitions exist for the schedule but hold nothing yet)."""
-    return [k for k in period_keys() if int(k[:4]) <= dt.date.today().year]
+    """The period keys a history load covers: every period that can hold bookings today."""
+    return period_keys()
 
 
 #: The run tag that names the AFAS environment a run loads: the run queue limits runs per value

@@ -15,6 +15,7 @@ from afas import catalog
 from assets.factory import asset_key
 from pipelines.partitions import (
     ADMINISTRATION_PARTITIONS_NAME,
+    PERIOD_PARTITIONS_NAME,
     AdministrationRef,
     PeriodRef,
     SliceRef,
@@ -60,9 +61,12 @@ def daily_administration_assets(context: dg.ScheduleEvaluationContext):
              default_status=dg.DefaultScheduleStatus.RUNNING)
 def daily_open_periods(context: dg.ScheduleEvaluationContext):
     day = _day(context)
+    periods = set(context.instance.get_dynamic_partitions(PERIOD_PARTITIONS_NAME))
     for key in context.instance.get_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME):
         admin = AdministrationRef.parse(key)
         for period in open_and_previous_period(day):
+            if period.key not in periods:  # before AFAS_FIRST_YEAR, or the sensor has not added it yet
+                continue
             partition = SliceRef(admin, period).key
             yield dg.RunRequest(run_key=f"{day}:{partition}", partition_key=partition,
                                 tags=environment_tags(admin.environment))

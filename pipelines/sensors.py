@@ -1,4 +1,4 @@
-"""The administrations table feeds the dynamic `afas_administration` partitions."""
+"""The dynamic partitions: administrations from the administrations table, periods as they begin."""
 
 # No `from __future__ import annotations` here: Dagster inspects the `context` annotation at load time.
 
@@ -10,10 +10,13 @@ import dagster as dg
 from pipelines.jobs import administration_assets_job, period_assets_job
 from pipelines.partitions import (
     ADMINISTRATION_PARTITIONS_NAME,
+    PERIOD_PARTITIONS_NAME,
     AdministrationRef,
     administration_partitions,
     environment_tags,
     history_range_tags,
+    period_partition_changes,
+    period_partitions,
 )
 from pipelines.resources import WarehouseResource
 from warehouse.lookups import known_administrations
@@ -47,10 +50,18 @@ def load_history_automatically() -> bool:
 )
 def administration_partitions_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
     """Adds a partition for every administration that appeared in the `administrations` table and,
-    unless history loading is manual, loads its master data and every period."""
+    unless history loading is manual, loads its master data and every period; adds each period when
+    it begins (periods are never created ahead: the future is not "missing")."""
+    delete, add = period_partition_changes(context.instance.get_dynamic_partitions(PERIOD_PARTITIONS_NAME))
+    periods = ([period_partitions.build_delete_request(delete)] if delete else []) + (
+        [period_partitions.build_add_request(add)] if add else [])
+    if add:
+        context.log.info(f"periods added: {add[0]} .. {add[-1]}" if len(add) > 1 else f"period added: {add[0]}")
     new = new_administration_keys(context.instance, warehouse)
     if not new:
-        return dg.SkipReason("no new administrations")
+        if periods:
+            return dg.SensorResult(dynamic_partitions_requests=periods)
+        return dg.SkipReason("no new administrations or periods")
     context.log.info(f"new administrations: {', '.join(new)}")
     requests = []
     if load_history_automatically():
@@ -62,5 +73,5 @@ def administration_partitions_sensor(context: dg.SensorEvaluationContext, wareho
             requests.append(dg.RunRequest(job_name=period_assets_job.name, run_key=f"history-periods:{key}",
                                           tags={**history_range_tags(admin), **tags}))
     return dg.SensorResult(
-        dynamic_partitions_requests=[administration_partitions.build_add_request(new)], run_requests=requests
+        dynamic_partitions_requests=[*periods, administration_partitions.build_add_request(new)], run_requests=requests
     )

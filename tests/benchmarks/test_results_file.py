@@ -33,6 +33,9 @@ def test_every_benchmark_has_figures_and_none_failed():
         assert figure > 0
     assert [s["rows"] for s in b["memory"]["sizes"]] == [100_000, 300_000, 1_000_000]
     assert b["ceiling"]["rows"] == 1_000_000
+    scale = b["scale"]
+    assert scale["environments"] == 300 and scale["partitions"]["partitions"] > 0
+    assert len(scale["change_sensor"]["failing_reported"]) == scale["broken_tokens"] == 2
 
 
 def test_readable_results_are_rendered_from_the_raw_ones():

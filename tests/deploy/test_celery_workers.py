@@ -19,7 +19,7 @@ from afas import catalog
 from afas.catalog import Slicing
 from afas_simulator import Simulator, default_config
 from pipelines.demo import register
-from pipelines.partitions import ADMINISTRATION_PARTITIONS_NAME, range_tags
+from pipelines.partitions import add_partitions, range_tags
 from tests.dagster_processes import BIN, ROOT, started
 from tests.postgres_server import fresh_database
 
@@ -106,7 +106,7 @@ def test_two_celery_workers_share_the_cap_and_the_lake(tmp_path, postgres_server
                 keys = [f"{e}-{a}" for e, a in lake.query(
                     "SELECT environment, administration_id FROM administrations ORDER BY ALL").rows()]
                 assert len({k.rsplit("-", 1)[0] for k in keys}) == 2 and len(keys) >= 4
-                instance.add_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME, keys)
+                add_partitions(instance, keys)
                 for member in members:
                     sim.stats[member].reset()
                 done = subprocess.run(
@@ -132,7 +132,7 @@ def test_two_celery_workers_share_the_cap_and_the_lake(tmp_path, postgres_server
 
         # The same load in one process, into a lake of its own: the shared lake must hold the same rows.
         with dg.instance_for_test() as single:
-            single.add_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME, keys)
+            add_partitions(single, keys)
             alone = LakeSettings.embedded(tmp_path / "single-process-lake")
             resources = {"afas": AfasResource(home=str(afas_home), call_slots="files"),
                          "warehouse": WarehouseResource(catalog=alone.catalog, data_path=alone.data_path)}

@@ -16,7 +16,7 @@ import pytest
 
 from afas_simulator import Simulator, default_config
 from pipelines.demo import register
-from pipelines.partitions import ADMINISTRATION_PARTITIONS_NAME, ENVIRONMENT_TAG
+from pipelines.partitions import ENVIRONMENT_TAG, add_partitions
 from tests.dagster_processes import ROOT, graphql, webserver_and_daemon
 from tests.postgres_server import fresh_database
 
@@ -132,7 +132,7 @@ def test_runs_queue_per_environment_on_postgres_and_a_killed_run_fails(deploymen
     assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator" and instance.run_monitoring_enabled
     assert defs.resolve_job_def("administrations_job").execute_in_process(instance=instance).success
     keys = new_administration_keys(instance, WarehouseResource())
-    instance.add_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME, keys)
+    add_partitions(instance, keys)
     with psycopg.connect(db.conninfo) as con:
         (stored,) = con.execute("SELECT count(*) FROM event_logs").fetchone()
     assert stored > 10

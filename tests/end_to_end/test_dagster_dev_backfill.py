@@ -56,13 +56,13 @@ def test_ui_backfill_over_administrations_and_periods(tmp_path, monkeypatch):
         import dagster as dg
 
         from pipelines.definitions import defs
-        from pipelines.partitions import ADMINISTRATION_PARTITIONS_NAME
+        from pipelines.partitions import add_partitions
         from pipelines.resources import WarehouseResource
         from pipelines.sensors import new_administration_keys
 
         with dg.DagsterInstance.get() as instance:
             assert defs.resolve_job_def("administrations_job").execute_in_process(instance=instance).success
-            instance.add_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME, new_administration_keys(instance, WarehouseResource()))
+            add_partitions(instance, new_administration_keys(instance, WarehouseResource()))
 
         with dagster_dev(env, tmp_path) as url:
             params = {

@@ -6,6 +6,7 @@ import threading
 import time
 
 from incremental import in_turn, sweep
+from incremental.sweep import LookTimedOut
 
 
 def test_failures_stay_with_their_environment():
@@ -42,3 +43,20 @@ def test_no_look_starts_after_the_budget_and_the_next_sweep_resumes_there():
     assert done.seconds < 1.0
     assert in_turn(names, done.not_reached[0])[:2] == ["o4", "o5"] and len(in_turn(names, "o4")) == 10
     assert in_turn(names, "gone") == names
+
+
+def test_a_hanging_environment_fails_alone_and_does_not_hold_the_sweep():
+    released = threading.Event()
+
+    def look(name: str) -> str:
+        if name == "hangs":
+            released.wait(30)  # an AFAS that never answers (the client's own time-out is minutes)
+        return name
+
+    try:
+        done = sweep(["a", "hangs", "b"], look, budget_s=0.3, parallel=3, grace_s=0.3)
+        assert done.seconds < 2.0
+        assert done.results == {"a": "a", "b": "b"} and done.not_reached == []
+        assert isinstance(done.failures["hangs"], LookTimedOut) and "next tick" in str(done.failures["hangs"])
+    finally:
+        released.set()

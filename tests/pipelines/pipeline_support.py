@@ -11,7 +11,7 @@ from afas import catalog
 from assets.factory import asset_key
 from pipelines.definitions import defs
 from pipelines.demo import register
-from pipelines.partitions import ADMINISTRATION_PARTITIONS_NAME
+from pipelines.partitions import add_partitions
 from pipelines.resources import AfasResource, WarehouseResource
 from pipelines.sensors import new_administration_keys
 from tests.conftest import MEMBER
@@ -54,7 +54,7 @@ class Pipeline:
     def load_administrations(self) -> list[str]:
         self.materialize([catalog.ADMINISTRATIONS])
         new = new_administration_keys(self.instance, self.resources["warehouse"])
-        self.instance.add_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME, new)
+        add_partitions(self.instance, new)
         return new
 
     def table(self, connector, where: str = "") -> "object":

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from pipelines.partitions import ADMINISTRATION_PARTITIONS_NAME
+from pipelines.partitions import ADMINISTRATION_PARTITIONS_NAME, add_partitions
 from pipelines.schedules import daily_administration_assets, daily_open_periods, weekly_reconciliation
 from pipelines.sensors import administration_partitions_sensor
 from tests.pipelines.pipeline_support import start_pipeline
@@ -32,20 +32,22 @@ def test_sensor_adds_new_administrations_once_and_loads_their_history(pipeline):
     pipeline.materialize([catalog.ADMINISTRATIONS])
     context = dg.build_sensor_context(instance=pipeline.instance, resources=pipeline.resources)
     result = administration_partitions_sensor(context)
-    (request,) = result.dynamic_partitions_requests
+    periods, request = result.dynamic_partitions_requests  # the periods so far, then the administrations
+    assert periods.partitions_def_name == "afas_period" and periods.partition_keys[0] == "2025-00"
+    assert request.partitions_def_name == ADMINISTRATION_PARTITIONS_NAME
     assert request.partition_keys == ["o12345-1", "o12345-2", "o12345-3"]
     runs = {(r.job_name, r.partition_key or r.tags["dagster/asset_partition_range_start"]) for r in result.run_requests}
     assert ("administration_assets_job", "o12345-2") in runs
     assert ("period_assets_job", "o12345-2|2025-00") in runs and len(runs) == 6
     # the run queue limits runs per AFAS environment by this tag (deploy/dagster.yaml)
     assert all(r.tags["afas/environment"] == "o12345" for r in result.run_requests)
-    pipeline.instance.add_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME, request.partition_keys)
+    add_partitions(pipeline.instance, request.partition_keys)
     again = administration_partitions_sensor(dg.build_sensor_context(instance=pipeline.instance, resources=pipeline.resources))
     assert isinstance(again, dg.SkipReason)
 
 
 def test_daily_schedules_request_exact_partitions(pipeline):
-    pipeline.instance.add_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME, ["o12345-1", "o12345-2"])
+    add_partitions(pipeline.instance, ["o12345-1", "o12345-2"])
     when = dt.datetime(2026, 1, 5, 5, 30, tzinfo=ZoneInfo("Europe/Amsterdam"))
     context = dg.build_schedule_context(instance=pipeline.instance, scheduled_execution_time=when)
     periods = list(daily_open_periods(context))

@@ -19,10 +19,11 @@ def _materialize_in_child(home: str, data: str, partition_key: str) -> bool:
     os.environ["AFAS_DATA_DIR"] = data
     import dagster as dg
 
+    from pipelines.partitions import add_partitions
     from tests.pipelines.pipeline_support import Pipeline
 
     with dg.instance_for_test() as instance:
-        instance.add_dynamic_partitions("afas_administration", [partition_key.split("|")[0]])
+        add_partitions(instance, [partition_key.split("|")[0]])
         p = Pipeline(None, __import__("pathlib").Path(home), __import__("pathlib").Path(data), instance)
         return p.materialize([catalog.TRANSACTIONS, catalog.TRANSACTIONS_ALLOCATED], partition_key=partition_key).success
 
