@@ -86,14 +86,14 @@ def test_two_celery_workers_share_the_cap_and_the_lake(tmp_path, postgres_server
         launcher = machine("launcher")
         for name in ("DAGSTER_POSTGRES_URL", "DAGSTER_LOCAL_ARTIFACT_DIR", "DAGSTER_COMPUTE_LOG_DIR"):
             monkeypatch.setenv(name, launcher[name])  # this process reads the launcher's instance too
-        workers = contextlib.ExitStack()
         sim.config.realism.latency_per_request_s = 0.3
         worker_envs = [machine("worker-1"), machine("worker-2")]
-        for i, env in enumerate(worker_envs, start=1):
-            workers.enter_context(started(
-                ["dagster-celery", "worker", "start", "-A", "dagster_celery.app", "-y", str(ROOT / "deploy" / "celery.yaml"),
-                 "-n", f"afas-{i}", "--", "--concurrency=2"], env, tmp_path / f"worker-{i}.log"))
-        with workers:
+        with contextlib.ExitStack() as workers:
+            for i, env in enumerate(worker_envs, start=1):
+                workers.enter_context(started(
+                    ["dagster-celery", "worker", "start", "-A", "dagster_celery.app", "-y",
+                     str(ROOT / "deploy" / "celery.yaml"), "-n", f"afas-{i}", "--", "--concurrency=2"],
+                    env, tmp_path / f"worker-{i}.log"))
             # The administrations first (in the launcher's process), then all of them in one run whose
             # steps the two workers share.
             first = subprocess.run(
