@@ -22,7 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import certifi
-
 import httpx
 import orjson
 

@@ -14,6 +14,7 @@ add its own rendering on top.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 import statistics
@@ -112,8 +113,6 @@ def _ticks(sim: SimulatorProcess, members: list[str]) -> dict:
             ticks.append({"seconds": round(seconds, 1), "environments_looked_at": len(looked)})
             if len(seen) == len(members) and number >= 2:  # every one seen, and one tick from a cursor
                 break
-        import json
-
         state = json.loads(cursor)
     last_first_seen = max(seen.values()) if len(seen) == len(members) else None
     until_all = None
@@ -216,8 +215,7 @@ def run() -> dict:
         dagster_home = Path(tmp) / "dagster"
         dagster_home.mkdir()
         (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-        admin_keys = [f"o{e.member}-{a['id'] if isinstance(a, dict) else a}" for e in environments
-                      for a in e.administrations]
+        admin_keys = [f"o{e.member}-{unit}" for e in environments for unit in e.administrations]
         partitions = _partitions(dagster_home, admin_keys)
         page = _asset_page(dagster_home, env)
     return {

@@ -140,11 +140,10 @@ def run_requests(env: str, plan: ReloadPlan, known_admins: set[str], known_perio
     for balances in plan.later_balances:
         admin = AdministrationRef(env, balances.administration_id)
         first, last = PeriodRef(balances.fiscal_year, balances.first_period), PeriodRef(balances.fiscal_year, balances.last_period)
-        # The year's later periods that exist: those that have begun (the future has no partitions).
-        existing = [r for r in (PeriodRef.parse(k) for k in known_periods) if first <= r <= last]
         if admin.key not in known_admins or first.key not in known_periods:
             continue
-        last = max(existing)
+        # Up to the year's last period that has begun: the future has no partitions.
+        last = max(r for r in (PeriodRef.parse(k) for k in known_periods) if first <= r <= last)
         requests.append(dg.RunRequest(
             job_name=period_assets_job.name, asset_selection=[asset_key(catalog.PERIOD_VALUES)],
             tags={**period_range_tags(admin, first, last), **tags},

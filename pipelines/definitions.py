@@ -6,8 +6,8 @@ import dagster as dg
 
 from assets.documents import document_files
 from assets.factory import connector_assets
-from pipelines.executor import step_executor
 from pipelines.change_sensor import afas_change_sensor, environment_health
+from pipelines.executor import step_executor
 from pipelines.jobs import administration_assets_job, administrations_job, period_assets_job
 from pipelines.maintenance import lake_maintenance_job, weekly_lake_maintenance
 from pipelines.resources import AfasResource, WarehouseResource

@@ -16,8 +16,8 @@ from pipelines.partitions import (
     AdministrationRef,
     add_partitions,
     history_range_tags,
+    period_keys,
     range_tags,
-    loaded_period_keys,
 )
 
 _QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -59,7 +59,7 @@ def load_everything(
     )
     progress(f"master data and open items of {len(keys)} administrations: {_describe(_rows(result))}")
 
-    periods = loaded_period_keys()
+    periods = period_keys()
     period_job = defs.resolve_job_def("period_assets_job")
     for key in keys:
         tags = history_range_tags(AdministrationRef.parse(key))

@@ -22,6 +22,7 @@ import math
 import os
 import re
 from dataclasses import dataclass
+
 import dagster as dg
 
 from afas.filters import AMSTERDAM
@@ -156,11 +157,6 @@ def parse_slice(key: str | dg.MultiPartitionKey) -> SliceRef:
     return SliceRef(AdministrationRef.parse(admin), PeriodRef.parse(period))
 
 
-def loaded_period_keys() -> list[str]:
-    """The period keys a history load covers: every period that can hold bookings today."""
-    return period_keys()
-
-
 #: The run tag that names the AFAS environment a run loads: the run queue limits runs per value
 #: (deploy/dagster.yaml), and a user filters runs by it in the UI.
 ENVIRONMENT_TAG = "afas/environment"
@@ -182,5 +178,5 @@ def period_range_tags(admin: AdministrationRef, first: PeriodRef, last: PeriodRe
 
 def history_range_tags(admin: AdministrationRef) -> dict[str, str]:
     """Tags for one run over every period of an administration up to this year."""
-    periods = loaded_period_keys()
+    periods = period_keys()
     return period_range_tags(admin, PeriodRef.parse(periods[0]), PeriodRef.parse(periods[-1]))

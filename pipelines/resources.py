@@ -56,12 +56,12 @@ class AfasResource(dg.ConfigurableResource):
 
     def client(self, environment: str) -> AfasClient:
         store = self.store()
-        key = (str(store.home), environment, self.max_in_flight)
+        postgres = self.slots_database()
+        key = (str(store.home), environment, self.max_in_flight, postgres, self.slot_wait_s)
         with _clients_lock:
             client = _clients.get(key)
             if client is None:
                 (connection,) = store.connections([environment])
-                postgres = self.slots_database()
                 settings = ClientSettings(
                     max_in_flight=self.max_in_flight,
                     shared_slots_postgres=postgres,

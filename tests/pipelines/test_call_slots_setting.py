@@ -40,3 +40,18 @@ def test_a_wrong_value_is_refused_without_repeating_it(monkeypatch):
     with pytest.raises(ConfigurationError) as caught:
         AfasResource().slots_database()
     assert "hunter2" not in str(caught.value) and "AFAS_CALL_SLOTS" in str(caught.value)
+
+
+def test_clients_with_other_slots_are_other_clients(sim, tmp_path):
+    """A process may hold resources that keep the cap apart (a test's reference load beside a worker's)."""
+    from pipelines.demo import register
+    from tests.conftest import MEMBER
+
+    spec = sim.environment(MEMBER).spec
+    assert register([(spec.code, sim.base_url(MEMBER), sim.token_xml(MEMBER))], tmp_path / "home") == 0
+    home = str(tmp_path / "home")
+    on_files = AfasResource(home=home, call_slots="files").client("o12345")
+    on_postgres = AfasResource(home=home, call_slots="postgres:dbname=slots host=db").client("o12345")
+    assert on_files is AfasResource(home=home, call_slots="files").client("o12345")
+    assert on_postgres is not on_files
+    assert on_postgres.transport.settings.shared_slots_postgres == "dbname=slots host=db"
