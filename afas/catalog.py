@@ -123,7 +123,7 @@ DIMENSION_AXES = 5
 
 
 def _unit() -> Field:
-    return Field(UNIT_ID, Kind.INT, "administration_id", "Administratie (AFAS UnitId)")
+    return Field(UNIT_ID, Kind.INT, "administration_id", "Administratie (administration)")
 
 
 def _dims(prefix_meaning: str = "Verbijzonderingscode op as") -> tuple[Field, ...]:
@@ -177,9 +177,9 @@ CONNECTORS: tuple[Connector, ...] = (
     Connector(
         id="Visionplanner_administrations",
         table="administrations",
-        description="Administraties in de omgeving",
+        description="Administrations (administraties) of the AFAS environment, with their company names",
         fields=(
-            Field(ADMIN_ID, Kind.INT, "administration_id", "Administratie (AFAS UnitId)"),
+            Field(ADMIN_ID, Kind.INT, "administration_id", "Administratie (administration)"),
             Field("AdminNm", Kind.TEXT, "name", "Naam administratie"),
             Field("AdminCd", Kind.TEXT, "code", "Code administratie", required=False),
             Field("CurrencyId", Kind.TEXT, "currency", "Valuta administratie", required=False),
@@ -191,7 +191,7 @@ CONNECTORS: tuple[Connector, ...] = (
     Connector(
         id="Visionplanner_periodvalues",
         table="period_values",
-        description="Saldi per administratie, boekjaar, periode, grootboekrekening en verbijzondering",
+        description="Period values (saldi): AFAS's own totals per administration, fiscal year, period, ledger account and allocation",
         fields=(
             _unit(),
             Field(YEAR, Kind.INT, "fiscal_year", "Boekjaar"),
@@ -210,7 +210,7 @@ CONNECTORS: tuple[Connector, ...] = (
     Connector(
         id="Visionplanner_transactions",
         table="transactions",
-        description="Financiële mutaties: één rij per boekingsregel",
+        description="Transactions (financiële mutaties): one row per booking line",
         fields=_TRANSACTION_FIELDS,
         key=(UNIT_ID, "EntryNo", "SeqNo"),
         slicing=Slicing.ADMINISTRATION_PERIOD,
@@ -218,7 +218,7 @@ CONNECTORS: tuple[Connector, ...] = (
     Connector(
         id="Visionplanner_dossieritems",
         table="dossier_items",
-        description="Dossieritems met bijlagen, gekoppeld aan boekingen en facturen",
+        description="Dossier items (dossieritems) with their attachments, linked to entries and invoices",
         fields=(
             Field("SubjectId", Kind.INT, "subject_id", "Dossieritem (nummer)"),
             _unit(),
@@ -239,7 +239,7 @@ CONNECTORS: tuple[Connector, ...] = (
     Connector(
         id="Visionplanner_outstanding_receivables",
         table="outstanding_receivables",
-        description="Openstaande posten debiteuren",
+        description="Outstanding receivables (openstaande posten debiteuren), one snapshot per load day",
         fields=_open_item_fields("Debtor", "debtor", "Debiteur"),
         key=(UNIT_ID, "DebtorId", "InvoiceNr"),
         slicing=Slicing.ADMINISTRATION,
@@ -248,7 +248,7 @@ CONNECTORS: tuple[Connector, ...] = (
     Connector(
         id="Visionplanner_outstanding_payables",
         table="outstanding_payables",
-        description="Openstaande posten crediteuren",
+        description="Outstanding payables (openstaande posten crediteuren), one snapshot per load day",
         fields=(
             *_open_item_fields("Creditor", "creditor", "Crediteur"),
             Field("Blocked", Kind.BOOL, "payment_blocked", "Geblokkeerd voor betaling", required=False),
@@ -260,7 +260,7 @@ CONNECTORS: tuple[Connector, ...] = (
     Connector(
         id="Visionplanner_changed_description_general_ledger",
         table="accounts",
-        description="Rekeningschema (grootboekrekeningen met actuele omschrijving)",
+        description="Chart of accounts (rekeningschema): ledger accounts with their current descriptions",
         fields=(
             _unit(),
             Field("AccountNo", Kind.TEXT, "account_no", "Grootboekrekening"),
@@ -277,7 +277,7 @@ CONNECTORS: tuple[Connector, ...] = (
     Connector(
         id="Precal_Verbijzonderingscodes",
         table="allocation_codes",
-        description="Verbijzonderingsassen en -codes (kostenplaatsen, kostendragers)",
+        description="Allocation axes and codes (verbijzonderingsassen en -codes: cost centres, cost units)",
         fields=(
             _unit(),
             Field("DimAx", Kind.TEXT, "axis", "Verbijzonderingsas"),
@@ -292,7 +292,7 @@ CONNECTORS: tuple[Connector, ...] = (
     Connector(
         id="Profit_Transactions_Allocated",
         table="transactions_allocated",
-        description="Financiële mutaties per verbijzonderingsregel (één rij per boekingsregel × verdeling)",
+        description="Allocated transactions (mutaties per verbijzonderingsregel): one row per booking line × allocation",
         fields=(
             *_TRANSACTION_FIELDS,
             Field("Omschrijving", Kind.TEXT, "allocation_description", "Omschrijving verbijzondering", required=False),
@@ -306,7 +306,7 @@ CONNECTORS: tuple[Connector, ...] = (
     Connector(
         id="Profit_Fin_ChangedEntrydate",
         table="changed_entry_dates",
-        description="Boekdatums waarop financiële mutaties zijn toegevoegd, gewijzigd of verwijderd",
+        description="Entry dates on which transactions were added, changed or deleted (change feed)",
         fields=(
             _unit(),
             Field("EntryDate", Kind.DATE, "entry_date", "Boekdatum"),

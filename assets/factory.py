@@ -2,9 +2,12 @@
 
 Each asset loads every partition its run was given (a UI backfill of one administration over many
 periods is one run), fetching several slices at once — the client keeps AFAS at its in-flight cap —
-while each slice's write is one short lake transaction. Every loaded slice reports its own materialization with
-rows, AFAS requests and timings; slices that break a hard rule write nothing and fail the run with
-their failure cases.
+while each slice's write is one short lake transaction. Every loaded slice reports its own
+materialization (rows, AFAS requests, timings, the company), and its soft rules as partitioned
+check results. A slice that fails writes nothing: each asset it touches gets an observation on that
+partition saying why and that the earlier data is kept, and the run fails naming it.
+
+The period's books (transactions, allocations, period values) are one step: see `assets.specs`.
 """
 
 # No `from __future__ import annotations` here: Dagster inspects the `context` annotation at load time.
@@ -16,70 +19,55 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 import dagster as dg
 
 from afas import catalog
-from afas.catalog import Connector, Kind, Slicing
-from pipelines.partitions import (
-    AdministrationRef,
-    administration_partitions,
-    administration_period_partitions,
-    parse_slice,
-)
+from afas.catalog import Connector, Slicing
+from pipelines.partitions import AdministrationRef, parse_slice
 from pipelines.resources import AfasResource, WarehouseResource
+from warehouse.lookups import administration_names, last_loaded
 
-from assets.checks import check_results, check_specs
-from assets.loading import ContractViolation, SliceLoad, SliceSpec, load_together
-from assets.reconciliation import reconcile, reconciliation_spec
+from assets.checks import check_specs, partition_evaluations, run_results
+from assets.loading import ContractViolation, NotWrittenTogether, SliceLoad, SliceSpec, load_together
+from assets.markdown import table_markdown
+from assets.reconciliation import evaluations, reconcile, reconciliation_spec
+from assets.specs import BOOKS, GROUP, asset_key, asset_spec, partitions_for
 
-GROUP = "afas"
+__all__ = ["BOOKS", "GROUP", "asset_key", "connector_assets"]
+
 SLICES_AT_ONCE = 8  # slices fetched concurrently in one run; AFAS calls stay capped per environment
 _FAILURE_CASES_SHOWN = 20
 
-_DUCKDB_TYPE = {
-    Kind.INT: "BIGINT", Kind.TEXT: "VARCHAR", Kind.MONEY: "DECIMAL", Kind.DATE: "DATE",
-    Kind.DATETIME: "TIMESTAMPTZ", Kind.BOOL: "BOOLEAN", Kind.BLOB: "VARCHAR",
-}
 
-
-def asset_key(connector: Connector) -> dg.AssetKey:
-    return dg.AssetKey(connector.table)
-
-
-def partitions_for(connector: Connector) -> dg.PartitionsDefinition | None:
-    return {
-        Slicing.NONE: None,
-        Slicing.ADMINISTRATION: administration_partitions,
-        Slicing.ADMINISTRATION_PERIOD: administration_period_partitions,
-    }[connector.slicing]
-
-
-def _column_schema(connector: Connector) -> dg.TableSchema:
-    return dg.TableSchema(
-        columns=[
-            dg.TableColumn(f.column, _DUCKDB_TYPE[f.kind], description=f"AFAS {f.id}: {f.meaning}")
-            for f in connector.fields
-        ]
-    )
+def _spec_of(connector: Connector, key: str) -> SliceSpec:
+    if connector.slicing is Slicing.NONE:
+        return SliceSpec(key)
+    if connector.slicing is Slicing.ADMINISTRATION:
+        admin = AdministrationRef.parse(key)
+        return SliceSpec(admin.environment, admin.administration_id)
+    ref = parse_slice(key)
+    return SliceSpec(ref.administration.environment, ref.administration.administration_id,
+                     ref.period.year, ref.period.period)
 
 
 def _slices(context: dg.AssetExecutionContext, connector: Connector, afas: AfasResource) -> list[tuple[str, SliceSpec]]:
-    if connector.slicing is Slicing.NONE:
-        return [(name, SliceSpec(name)) for name in afas.environment_names()]
-    specs = []
-    for key in context.partition_keys:
-        if connector.slicing is Slicing.ADMINISTRATION:
-            admin = AdministrationRef.parse(key)
-            specs.append((key, SliceSpec(admin.environment, admin.administration_id)))
-        else:
-            ref = parse_slice(key)
-            specs.append((
-                str(key),
-                SliceSpec(ref.administration.environment, ref.administration.administration_id,
-                          ref.period.year, ref.period.period),
-            ))
-    return specs
+    keys = afas.environment_names() if connector.slicing is Slicing.NONE else [str(k) for k in context.partition_keys]
+    return [(key, _spec_of(connector, key)) for key in keys]
 
 
-def _metadata(load: SliceLoad) -> dict[str, object]:
-    meta: dict[str, object] = {
+def _companies(store, slices: list[tuple[str, SliceSpec]]) -> dict[str, str]:
+    """Partition key → "<company name> (<administration key>)", for the partitions whose name is known."""
+    names = administration_names(store)
+    found = {}
+    for key, spec in slices:
+        name = names.get((spec.environment, spec.administration_id))
+        if name:
+            found[key] = f"{name} ({AdministrationRef(spec.environment, spec.administration_id).key})"
+    return found
+
+
+def _metadata(load: SliceLoad, company: str | None) -> dict[str, object]:
+    meta: dict[str, object] = {}
+    if company:
+        meta["administration"] = company
+    meta.update({
         "rows": load.rows,
         "rows_replaced": load.rows_replaced,
         "afas_requests": load.afas_requests,
@@ -92,7 +80,7 @@ def _metadata(load: SliceLoad) -> dict[str, object]:
         "environment": load.spec.environment,
         # The lake's state right after this slice's commit: `AT (VERSION => n)` reads it back.
         "lake_snapshot_id": load.snapshot_id,
-    }
+    })
     if load.snapshot_date is not None:
         meta["snapshot_date"] = load.snapshot_date.isoformat()
     if load.extra_fields:
@@ -104,6 +92,26 @@ def _metadata(load: SliceLoad) -> dict[str, object]:
     return meta
 
 
+def _reason(exc: Exception) -> str:
+    return str(exc.cause if isinstance(exc, NotWrittenTogether) else exc)
+
+
+def _failure_observation(store, connector: Connector, key: str, spec: SliceSpec, exc: Exception,
+                         company: str | None) -> dg.AssetObservation:
+    """On the failed partition of an asset the run touched: why, and that the earlier data is kept."""
+    slice_values = {k: v for k, v in spec.warehouse_slice(connector, None).items() if k != "snapshot_date"}
+    before = last_loaded(store, connector.table, slice_values)
+    kept = (f"kept unchanged: the rows loaded {before.isoformat(timespec='seconds')} are still served"
+            if before else "none: this partition was never loaded")
+    meta: dict[str, object] = {"load_failed": dg.MetadataValue.text(_reason(exc)), "earlier_data": kept}
+    if company:
+        meta["administration"] = company
+    if isinstance(exc, ContractViolation):
+        meta["failure_cases"] = dg.MetadataValue.md(table_markdown(exc.validation.failure_cases.head(_FAILURE_CASES_SHOWN)))
+    return dg.AssetObservation(asset_key=asset_key(connector), partition=key, metadata=meta,
+                               description=f"load failed; earlier data {kept.split(':')[0]}")
+
+
 def _failure_metadata(failures: list[tuple[str, Exception]]) -> dict[str, object]:
     meta: dict[str, object] = {"failed_slices": dg.MetadataValue.json([k for k, _ in failures])}
     for key, exc in failures[:10]:
@@ -111,91 +119,86 @@ def _failure_metadata(failures: list[tuple[str, Exception]]) -> dict[str, object
             v = exc.validation
             meta[f"{key} summary"] = v.summary
             meta[f"{key} error_counts"] = dg.MetadataValue.json({str(k): int(c) for k, c in v.error_counts.items()})
-            cases = v.failure_cases.head(_FAILURE_CASES_SHOWN)
-            meta[f"{key} failure_cases"] = dg.MetadataValue.md(_markdown(cases))
+            meta[f"{key} failure_cases"] = dg.MetadataValue.md(table_markdown(v.failure_cases.head(_FAILURE_CASES_SHOWN)))
         else:
             meta[f"{key} error"] = str(exc)
     return meta
 
 
-def _markdown(frame) -> str:
-    if frame.height == 0:
-        return "(none)"
-    cols = frame.columns
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in frame.iter_rows():
-        lines.append("| " + " | ".join("" if v is None else str(v).replace("|", "\\|") for v in row) + " |")
-    return "\n".join(lines)
-
-
-def _spec(connector: Connector) -> dg.AssetSpec:
-    return dg.AssetSpec(
-        asset_key(connector),
-        group_name=GROUP,
-        description=f"{connector.description}. AFAS GetConnector `{connector.id}`, DuckDB table `{connector.table}`.",
-        metadata={"afas_connector": connector.id, "dagster/column_schema": _column_schema(connector)},
-        kinds={"duckdb"},
-        deps=[] if connector is catalog.ADMINISTRATIONS else [asset_key(catalog.ADMINISTRATIONS)],
-        skippable=True,
-    )
-
-
-def _load_slice_of_each(afas: AfasResource, store, connectors: list[Connector], spec: SliceSpec, run_id: str) -> list:
-    """One slice of each connector, committed together (a period's books never disagree)."""
-    return load_together(afas.client(spec.environment), store, connectors, spec, run_id=run_id)
+def _to_load(connectors: list[Connector], selected: list[Connector]) -> list[Connector]:
+    """A period's books load together whenever transactions or allocations are asked for (see assets.specs);
+    period values alone is the cheap refresh of AFAS's totals."""
+    if connectors == BOOKS and any(c is not catalog.PERIOD_VALUES for c in selected):
+        return BOOKS
+    return selected
 
 
 def connector_assets_step(name: str, connectors: list[Connector]) -> dg.AssetsDefinition:
     """One step that loads the given connectors (all sliced alike), one asset each.
 
-    The books of a period (transactions, allocations, period values) share a step: a period's three
-    slices are fetched and then committed in one lake transaction, so reconciliation (and every
-    reader) sees them from the same load.
+    The books of a period share a step: a period's three slices are fetched and then committed in one
+    lake transaction, so reconciliation (and every reader) sees them from the same load.
     """
-    slicing = connectors[0].slicing
-    partitioned = slicing is not Slicing.NONE
-    reconciles = catalog.PERIOD_VALUES in connectors
-    checks = [c for connector in connectors for c in check_specs(connector, asset_key(connector))]
+    partitions_def = partitions_for(connectors[0])
+    partitioned = partitions_def is not None
+    reconciles = connectors == BOOKS
+    checks = [c for connector in connectors for c in check_specs(connector, asset_key(connector), partitions_def)]
     if reconciles:
-        checks.append(reconciliation_spec(asset_key(catalog.PERIOD_VALUES)))
+        checks.append(reconciliation_spec(asset_key(catalog.PERIOD_VALUES), partitions_def,
+                                          [asset_key(catalog.TRANSACTIONS), asset_key(catalog.TRANSACTIONS_ALLOCATED)]))
 
     @dg.multi_asset(
         name=name,
-        specs=[_spec(c) for c in connectors],
-        partitions_def=partitions_for(connectors[0]),
+        specs=[asset_spec(c) for c in connectors],
+        partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
         check_specs=checks,
         can_subset=len(connectors) > 1,
+        description=("A period's books: transactions, transactions_allocated and period_values, loaded and "
+                     "reconciled together." if reconciles else None),
     )
     def _step(context: dg.AssetExecutionContext, afas: AfasResource, warehouse: WarehouseResource) -> Iterator:
         store = warehouse.warehouse(logger=context.log)  # a retried commit shows in the run's log
         selected = [c for c in connectors if asset_key(c) in context.selected_asset_keys]
-        slices = _slices(context, selected[0], afas)
-        context.log.info(f"loading {len(slices)} slice(s) of {', '.join(c.id for c in selected)}")
-        loads: dict[str, list[tuple[str, SliceLoad]]] = {c.id: [] for c in selected}
+        loading = _to_load(connectors, selected)
+        slices = _slices(context, loading[0], afas)
+        companies = _companies(store, slices) if partitioned else {}
+        if loading != selected:
+            context.log.info(f"{', '.join(c.table for c in selected)} selected: loading the period's books together "
+                             f"({', '.join(c.table for c in loading)})")
+        context.log.info(f"loading {len(slices)} slice(s) of {', '.join(c.id for c in loading)}")
+        loads: dict[str, list[tuple[str, SliceLoad]]] = {c.id: [] for c in loading}
         failures: list[tuple[str, Exception]] = []
+        failed: dict[str, tuple[SliceSpec, Exception]] = {}  # partition → its spec and first real error
         with ThreadPoolExecutor(max_workers=SLICES_AT_ONCE, thread_name_prefix="slice") as pool:
-            futures = {pool.submit(_load_slice_of_each, afas, store, selected, spec, context.run.run_id): k for k, spec in slices}
+            futures = {pool.submit(load_together, afas.client(spec.environment), store, loading, spec,
+                                   run_id=context.run.run_id): (k, spec) for k, spec in slices}
             for future in as_completed(futures):
-                k = futures[future]
+                k, spec = futures[future]
                 for connector, outcome in future.result():
                     if isinstance(outcome, Exception):
                         context.log.error(f"{k} {connector.id}: {outcome}")
-                        failures.append((k if len(selected) == 1 else f"{k} {connector.table}", outcome))
+                        failures.append((k if len(loading) == 1 else f"{k} {connector.table}", outcome))
+                        if k not in failed or isinstance(failed[k][1], NotWrittenTogether):
+                            failed[k] = (spec, outcome)
+                        if partitioned:
+                            yield _failure_observation(store, connector, k, spec, outcome, companies.get(k))
                         continue
                     loads[connector.id].append((k, outcome))
                     if partitioned:
                         yield dg.AssetMaterialization(asset_key=asset_key(connector), partition=k,
-                                                      metadata=_metadata(outcome))
+                                                      metadata=_metadata(outcome, companies.get(k)))
         # One summary line, not one per slice: every log line is an event Dagster stores (a write to its
         # event log), and each slice's figures are already in its materialization.
         context.log.info(", ".join(
             f"{c.table}: {len(loads[c.id])} slice(s), {sum(load.rows for _, load in loads[c.id]):,} rows, "
-            f"{sum(load.afas_requests for _, load in loads[c.id])} AFAS calls" for c in selected
+            f"{sum(load.afas_requests for _, load in loads[c.id])} AFAS calls" for c in loading
         ) + (f"; {len(failures)} failed" if failures else ""))
-        for connector in selected:
-            done_loads = loads[connector.id]
-            if not partitioned and done_loads:
+        for connector in loading:
+            done_loads = sorted(loads[connector.id], key=lambda pair: pair[0])
+            if partitioned:
+                yield from partition_evaluations(connector, asset_key(connector), done_loads, companies)
+            elif done_loads:
                 yield dg.AssetMaterialization(
                     asset_key=asset_key(connector),
                     metadata={
@@ -206,22 +209,21 @@ def connector_assets_step(name: str, connectors: list[Connector]) -> dg.AssetsDe
                         "lake_snapshot_ids": dg.MetadataValue.json({k: load.snapshot_id for k, load in done_loads}),
                     },
                 )
-            yield from check_results(connector, asset_key(connector), done_loads)
-        if reconciles and catalog.PERIOD_VALUES in selected:
-            key = asset_key(catalog.PERIOD_VALUES)
-            yield reconcile(afas, store, key, loads[catalog.PERIOD_VALUES.id], context.log, context.run.run_id)
+                yield from run_results(connector, asset_key(connector), done_loads)
+        if reconciles and catalog.PERIOD_VALUES in loading:
+            outcomes = reconcile(afas, store, loads[catalog.PERIOD_VALUES.id], failed, context.log, context.run.run_id)
+            yield from evaluations(asset_key(catalog.PERIOD_VALUES), outcomes, companies)
+        if partitioned:  # partitioned checks report per partition above; their step outputs say "done"
+            for check_key in context.selected_asset_check_keys:
+                yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_check_key(check_key))
         if failures:
             raise dg.Failure(
-                description=f"{len(failures)} slice load(s) failed; earlier data of those slices is unchanged. "
-                f"First: {failures[0][1]}",
+                description=f"{len(failed)} partition(s) failed to load; their earlier data is unchanged and still "
+                f"served. First: {_reason(failures[0][1])}",
                 metadata=_failure_metadata(failures),
             )
 
     return _step
-
-
-#: Loaded together in one step, in this order: the books of a period, period values last.
-BOOKS = [catalog.TRANSACTIONS, catalog.TRANSACTIONS_ALLOCATED, catalog.PERIOD_VALUES]
 
 
 def connector_assets() -> list[dg.AssetsDefinition]:

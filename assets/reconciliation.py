@@ -1,86 +1,146 @@
-"""Reconciliation with AFAS as an asset check of `period_values`.
+"""Reconciliation with AFAS, per administration × period: a partitioned asset check of `period_values`.
 
-AFAS's period values are its own aggregate of the books. After period values are loaded, each
-partition's transactions must add up to them per account, and allocation rows to their lines. A
-mismatch (say, an entry deleted in AFAS that no change feed reported) triggers one reload of that
-partition's books; the check passes when that heals it and stays red, naming accounts and amounts,
-when it does not.
+AFAS's period values are its own aggregate of the books. After a period's books are loaded, its
+transactions must add up to them per account, and allocation rows to their lines. A mismatch (say,
+an entry deleted in AFAS that no change feed reported) triggers one reload of that period's books;
+the period passes when that heals it and stays red, naming accounts and amounts, when it does not.
+A period whose load failed is red too ("not loaded"): its earlier data is kept, but nobody checked it
+against AFAS today.
+
+Each outcome is one check evaluation for its partition (Dagster's partitioned asset checks), and one
+row of `reconciliation_history` in the lake (the view `reconciliation` shows the latest per period),
+so the UI and an analyst's query give the same answer.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 import dagster as dg
+import polars as pl
 
 from afas import catalog
-from warehouse.reconcile import SLICE_COLUMNS, account_mismatches, allocation_mismatches
+from warehouse.reconcile import (
+    SLICE_COLUMNS,
+    Reconciliation,
+    Status,
+    account_mismatches,
+    allocation_mismatches,
+    record,
+)
 
-from assets.loading import LOAD_ERRORS, SliceLoad, load_together
+from assets.checks import check_spec
+from assets.loading import LOAD_ERRORS, SliceLoad, SliceSpec, load_together
+from assets.markdown import table_markdown
 
 CHECK_NAME = "reconciles_with_transactions"
 _SHOWN = 10
+BOOKS = [catalog.TRANSACTIONS, catalog.TRANSACTIONS_ALLOCATED, catalog.PERIOD_VALUES]
 
 
-def reconciliation_spec(asset_key: dg.AssetKey) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(
-        CHECK_NAME, asset=asset_key, blocking=False,
-        description="per account the transactions' net equals debit − credit of the period values, and allocation "
-        "rows add up to their lines; a mismatch reloads the partition once",
+def reconciliation_spec(asset_key: dg.AssetKey, partitions_def, reads: Sequence[dg.AssetKey]) -> dg.AssetCheckSpec:
+    return check_spec(
+        CHECK_NAME, asset_key, partitions_def=partitions_def, additional_deps=list(reads),
+        description="Per administration × period: per account the transactions' net equals debit − credit of "
+        "AFAS's period values, and allocation rows add up to their booking lines. A mismatch reloads the "
+        "period's books once; red when it persists (accounts and amounts in the result) or when the period's "
+        "load failed (its earlier data is kept, unchecked). Also in the lake: view `reconciliation`.",
     )
 
 
-def _slice(spec) -> tuple[str, int, int, int]:
+def _slice(spec: SliceSpec) -> tuple[str, int, int, int]:
     return (spec.environment, spec.administration_id, spec.fiscal_year, spec.period)
 
 
-def _mismatches(store, specs) -> dict[tuple, str]:
-    """Slice → what disagrees in it, for the slices that do not reconcile (two queries for all)."""
+def _differences(store, specs: Sequence[SliceSpec]) -> dict[tuple, pl.DataFrame]:
+    """Slice → one row per account or booking line that disagrees, for the slices that do not reconcile."""
     slices = [_slice(spec) for spec in specs]
-    accounts, allocations = account_mismatches(store, slices), allocation_mismatches(store, slices)
-    found: dict[tuple, list[str]] = {}
+    accounts = account_mismatches(store, slices)
+    allocations = allocation_mismatches(store, slices)
+    rows: dict[tuple, list[dict]] = {}
     for r in accounts.iter_rows(named=True):
-        found.setdefault(tuple(r[c] for c in SLICE_COLUMNS), []).append(
-            f"account {r['account_no']}: transactions {r['transactions_net']}, period values {r['period_values_net']}")
+        rows.setdefault(tuple(r[c] for c in SLICE_COLUMNS), []).append({
+            "what": f"account {r['account_no']}", "transactions": r["transactions_net"],
+            "afas": r["period_values_net"], "difference": r["difference"],
+        })
     for r in allocations.iter_rows(named=True):
-        found.setdefault(tuple(r[c] for c in SLICE_COLUMNS), []).append(
-            f"entry {r['entry_no']} line {r['line_no']}: line {r['line_amount']}, allocated {r['allocated_amount']}")
-    return {key: "; ".join(parts[:_SHOWN]) for key, parts in found.items()}
+        rows.setdefault(tuple(r[c] for c in SLICE_COLUMNS), []).append({
+            "what": f"entry {r['entry_no']} line {r['line_no']} allocations", "transactions": r["line_amount"],
+            "afas": r["allocated_amount"], "difference": r["line_amount"] - r["allocated_amount"],
+        })
+    return {key: pl.DataFrame(found, infer_schema_length=None) for key, found in rows.items()}
+
+
+def _outcome(key: tuple, status: str, differences: pl.DataFrame | None = None, detail: str | None = None) -> Reconciliation:
+    if differences is None or differences.height == 0:
+        return Reconciliation(key, status, detail=detail)
+    accounts = differences.filter(pl.col("what").str.starts_with("account "))
+    total = sum((abs(Decimal(d)) for d in accounts["difference"].to_list()), start=Decimal("0.00"))
+    parts = [f"{r['what']}: ours {r['transactions']}, AFAS {r['afas']}" for r in differences.head(_SHOWN).iter_rows(named=True)]
+    more = f" (+{differences.height - _SHOWN} more)" if differences.height > _SHOWN else ""
+    return Reconciliation(key, status, differences.height, total, "; ".join(parts) + more + (detail or ""))
 
 
 def reconcile(
-    afas, store, asset_key: dg.AssetKey, loads: Sequence[tuple[str, SliceLoad]], log, run_id: str | None = None
-) -> dg.AssetCheckResult:
-    """Reconcile every loaded partition, reloading a disagreeing one once."""
-    healed: list[str] = []
-    failing: dict[str, str] = {}
-    problems = _mismatches(store, [load.spec for _, load in loads])
+    afas, store, loads: Sequence[tuple[str, SliceLoad]], failed: Mapping[str, tuple[SliceSpec, Exception]], log,
+    run_id: str | None = None,
+) -> dict[str, tuple[Reconciliation, pl.DataFrame | None]]:
+    """Reconcile every loaded partition (reloading a disagreeing one once); failed ones are `not_loaded`.
+
+    Returns partition key → (outcome, the rows that disagree or None); every outcome is recorded in
+    the lake's `reconciliation_history`.
+    """
+    outcomes: dict[str, tuple[Reconciliation, pl.DataFrame | None]] = {}
+    for key, (spec, error) in failed.items():
+        outcomes[key] = (_outcome(_slice(spec), Status.NOT_LOADED, detail=f"load failed, earlier data kept: {error}"), None)
+    problems = _differences(store, [load.spec for _, load in loads])
     reloaded = []
     for key, load in loads:
-        problem = problems.get(_slice(load.spec))
-        if problem is None:
+        found = problems.get(_slice(load.spec))
+        if found is None:
+            outcomes[key] = (_outcome(_slice(load.spec), Status.RECONCILED), None)
             continue
-        log.warning(f"{key} does not reconcile ({problem}); reloading its books once")
-        client = afas.client(load.spec.environment)
-        books = [catalog.TRANSACTIONS, catalog.TRANSACTIONS_ALLOCATED, catalog.PERIOD_VALUES]
-        errors = [o for _, o in load_together(client, store, books, load.spec, run_id=run_id) if isinstance(o, Exception)]
-        if errors:  # the failing connector's error, and NotWrittenTogether on the others
-            failing[key] = f"{problem} (reload failed: {next(e for e in errors if isinstance(e, LOAD_ERRORS))})"
+        log.warning(f"{key} does not reconcile ({found.height} difference(s)); reloading its books once")
+        written = load_together(afas.client(load.spec.environment), store, BOOKS, load.spec, run_id=run_id)
+        errors = [o for _, o in written if isinstance(o, LOAD_ERRORS)]
+        if errors:
+            outcomes[key] = (_outcome(_slice(load.spec), Status.DIFFERENCES, found, f" (the reload failed: {errors[0]})"), found)
             continue
         reloaded.append((key, load))
-    after = _mismatches(store, [load.spec for _, load in reloaded])
+    after = _differences(store, [load.spec for _, load in reloaded])
     for key, load in reloaded:
-        problem = after.get(_slice(load.spec))
-        if problem is None:
-            healed.append(key)
-        else:
-            failing[key] = problem
-    return dg.AssetCheckResult(
-        asset_key=asset_key,
-        check_name=CHECK_NAME,
-        passed=not failing,
-        severity=dg.AssetCheckSeverity.ERROR,
-        metadata={
-            "partitions_checked": len(loads),
-            "healed_by_reload": dg.MetadataValue.json(healed),
-            "mismatches": dg.MetadataValue.json(failing),
-        },
-    )
+        found = after.get(_slice(load.spec))
+        status = Status.RECONCILED_AFTER_RELOAD if found is None else Status.DIFFERENCES
+        outcomes[key] = (_outcome(_slice(load.spec), status, found), found)
+    record(store, [outcome for outcome, _ in outcomes.values()], run_id=run_id)
+    return outcomes
+
+
+def evaluations(
+    asset_key: dg.AssetKey, outcomes: Mapping[str, tuple[Reconciliation, pl.DataFrame | None]],
+    companies: Mapping[str, str],
+) -> list[dg.AssetCheckEvaluation]:
+    """One check evaluation per partition, with what disagrees as a table."""
+    found = []
+    for key, (outcome, differences) in sorted(outcomes.items()):
+        metadata: dict[str, object] = {
+            "status": outcome.status,
+            "differences": outcome.differences,
+            "difference_total_eur": dg.MetadataValue.text(str(outcome.difference_total)),
+        }
+        if key in companies:
+            metadata["administration"] = companies[key]
+        if differences is not None and differences.height:
+            metadata["what_disagrees"] = dg.MetadataValue.md(table_markdown(differences.head(50)))
+        if outcome.detail and outcome.status == Status.NOT_LOADED:
+            metadata["reason"] = dg.MetadataValue.text(outcome.detail)
+        found.append(dg.AssetCheckEvaluation(
+            asset_key=asset_key, check_name=CHECK_NAME, passed=outcome.passed, partition=key,
+            severity=dg.AssetCheckSeverity.ERROR, metadata=metadata,
+            description={
+                Status.RECONCILED: "reconciles with AFAS",
+                Status.RECONCILED_AFTER_RELOAD: "reconciles with AFAS after one reload of the period's books",
+                Status.DIFFERENCES: f"{outcome.differences} difference(s) with AFAS after one reload",
+                Status.NOT_LOADED: "not reconciled: the period's load failed (earlier data kept)",
+            }[outcome.status],
+        ))
+    return found

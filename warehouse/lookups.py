@@ -44,3 +44,21 @@ def periods_of_entry_dates(
     for unit, entry_date, year, period in rows.iter_rows():
         found.setdefault((int(unit), entry_date), []).append((int(year), int(period)))
     return found
+
+
+def administration_names(store: Warehouse) -> dict[tuple[str, int], str]:
+    """(environment, administration id) → the company name AFAS gives it (`administrations.name`)."""
+    if "administrations" not in store.tables():
+        return {}
+    rows = store.query("SELECT environment, administration_id, any_value(name) FROM administrations GROUP BY ALL")
+    return {(env, int(admin)): name for env, admin, name in rows.iter_rows() if name}
+
+
+def last_loaded(store: Warehouse, table: str, slice_values: dict[str, object]) -> dt.datetime | None:
+    """When the slice of `table` was last written (None: never), from the view `slice_loads`."""
+    if "slice_load_history" not in store.tables():
+        return None
+    where = " AND ".join(f"{column} = ${column}" for column in slice_values)
+    rows = store.query(f"SELECT max(loaded_at) FROM slice_loads WHERE table_name = $table AND {where}",
+                       {"table": table, **slice_values})
+    return rows.item() if rows.height else None

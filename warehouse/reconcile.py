@@ -4,15 +4,22 @@ booking line must add up to that line.
 
 Every query takes many slices at once: a run that loaded 24 periods reconciles them in two queries,
 not 48 (each query opens the warehouse, which costs more than the comparison itself).
+
+Every outcome is appended to `reconciliation_history` (`record`); the view `reconciliation` shows
+the latest per administration × period, so analysts query the same answer the Dagster check shows.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 
 import polars as pl
 
 from warehouse.store import Warehouse
+from warehouse.tables import RECONCILIATION_HISTORY
 
 #: One slice of the books: (environment, administration id, fiscal year, period).
 BooksSlice = tuple[str, int, int, int]
@@ -74,3 +81,47 @@ def account_mismatches(store: Warehouse, slices: Sequence[BooksSlice]) -> pl.Dat
 def allocation_mismatches(store: Warehouse, slices: Sequence[BooksSlice]) -> pl.DataFrame:
     """Per slice, booking lines whose allocation rows do not add up to the line (empty when all do)."""
     return _query(store, _ALLOCATIONS, slices)
+
+
+class Status:
+    """What `reconciliation_history.status` says of a period's books."""
+
+    RECONCILED = "reconciled"
+    RECONCILED_AFTER_RELOAD = "reconciled_after_reload"
+    DIFFERENCES = "differences"
+    NOT_LOADED = "not_loaded"
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """The outcome for one period's books (one row of `reconciliation_history`)."""
+
+    slice: BooksSlice
+    status: str
+    differences: int = 0
+    difference_total: Decimal = Decimal("0.00")
+    detail: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.status in (Status.RECONCILED, Status.RECONCILED_AFTER_RELOAD)
+
+
+def record(store: Warehouse, outcomes: Sequence[Reconciliation], *, run_id: str | None = None) -> None:
+    """Append the outcomes to `reconciliation_history` in one commit (nothing when there are none)."""
+    if not outcomes:
+        return
+    checked_at = dt.datetime.now(dt.timezone.utc)
+    frame = pl.DataFrame(
+        {
+            **{c: [o.slice[i] for o in outcomes] for i, c in enumerate(SLICE_COLUMNS)},
+            "status": [o.status for o in outcomes],
+            "differences": [o.differences for o in outcomes],
+            "difference_total": [o.difference_total for o in outcomes],
+            "detail": [o.detail for o in outcomes],
+            "checked_at": [checked_at] * len(outcomes),
+            "dagster_run_id": [run_id] * len(outcomes),
+        },
+        schema_overrides={"difference_total": pl.Decimal(38, 2), "detail": pl.String, "dagster_run_id": pl.String},
+    )
+    store.append(RECONCILIATION_HISTORY, frame, what=f"reconciliation of {len(outcomes)} period(s)", run_id=run_id)

@@ -269,6 +269,34 @@ class Warehouse:
             for (conn, _, _), (deleted, inserted, added) in zip(checked, outcome)
         ]
 
+    def append(self, table: str, frame: pl.DataFrame, *, what: str, run_id: str | None = None) -> int:
+        """Append rows to one of the bookkeeping tables (`tables.BOOKKEEPING_TABLES`), in one transaction.
+
+        Appends never conflict with each other, so concurrent runs recording their results never retry.
+
+        Returns:
+            The lake snapshot the commit created.
+        """
+        if self.read_only:
+            raise ValueError("this Warehouse was opened read-only")
+        if table not in tables.BOOKKEEPING_TABLES:
+            raise ValueError(f"{table!r} is not a bookkeeping table; slices are written with replace_slices")
+        message = json.dumps({"dagster_run_id": run_id, "table": table, "rows": frame.height})
+
+        def work(con: duckdb.DuckDBPyConnection) -> None:
+            con.execute(f"CALL {lake.ALIAS}.set_commit_message(?, ?, extra_info => ?)", [AUTHOR, what, message])
+            con.register(_FRAME, frame)
+            try:
+                con.execute(f"INSERT INTO {ident(table)} BY NAME SELECT * FROM {_FRAME}")
+            finally:
+                con.unregister(_FRAME)
+
+        entry = self._lake()
+        with entry.write_lock, self._cursor(entry) as con:
+            lake.run_transaction(con, work, what=what, timeout_s=self.settings.busy_timeout_s, logger=self.logger)
+            (snapshot_id,) = con.execute(f"SELECT id FROM ducklake_last_committed_snapshot('{lake.ALIAS}')").fetchone()
+        return int(snapshot_id)
+
     @staticmethod
     def _check(write: SliceWrite) -> tuple[Connector, dict[str, object], pl.DataFrame]:
         conn = _resolve(write.connector)

@@ -86,8 +86,41 @@ _SLICE_LOAD_HISTORY_COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("written_at", "TIMESTAMPTZ", "When the load's transaction wrote the slice (orders loads)", not_null=True),
     TableColumn("dagster_run_id", "VARCHAR", "The Dagster run that loaded the slice; NULL outside Dagster"),
 )
+#: Name of the table that records every reconciliation of a period's books (the view `reconciliation`
+#: shows the latest per period).
+RECONCILIATION_HISTORY = "reconciliation_history"
+_RECONCILIATION_HISTORY_COMMENT = (
+    "Warehouse: one row per reconciliation of a period's books with AFAS's period values (appended, never "
+    "updated). status: reconciled | reconciled_after_reload (a mismatch one reload healed) | differences "
+    "(still disagrees after one reload) | not_loaded (the period's load failed; its earlier data is kept "
+    "and was not checked). The view reconciliation shows the latest per period."
+)
+_RECONCILIATION_HISTORY_COLUMNS: tuple[TableColumn, ...] = (
+    _ENVIRONMENT,
+    TableColumn("administration_id", "BIGINT", "Slice: administration (AFAS UnitId)", not_null=True),
+    TableColumn("fiscal_year", "BIGINT", "Slice: fiscal year", not_null=True),
+    TableColumn("period", "BIGINT", "Slice: period (0 = opening balance)", not_null=True),
+    TableColumn("status", "VARCHAR", "reconciled | reconciled_after_reload | differences | not_loaded", not_null=True),
+    TableColumn("differences", "BIGINT", "Accounts and booking lines that disagree (0 when reconciled)", not_null=True),
+    TableColumn("difference_total", "DECIMAL(38, 2)",
+                "Sum of the absolute account differences, transactions vs period values (EUR)", not_null=True),
+    TableColumn("detail", "VARCHAR", "What disagrees (first accounts and lines), or why the period was not loaded"),
+    TableColumn("checked_at", "TIMESTAMPTZ", "When the reconciliation ran", not_null=True),
+    TableColumn("dagster_run_id", "VARCHAR", "The Dagster run that reconciled; NULL outside Dagster"),
+)
+#: The bookkeeping tables the pipeline appends to, with what they mean (not loaded from AFAS).
+BOOKKEEPING_TABLES: dict[str, tuple[str, tuple[TableColumn, ...]]] = {
+    SLICE_LOAD_HISTORY: (_SLICE_LOAD_HISTORY_COMMENT, _SLICE_LOAD_HISTORY_COLUMNS),
+    RECONCILIATION_HISTORY: (_RECONCILIATION_HISTORY_COMMENT, _RECONCILIATION_HISTORY_COLUMNS),
+}
 #: slice_loads columns that identify a slice (NULL where a table is not sliced by the column).
 SLICE_LOAD_KEYS: tuple[str, ...] = ("environment", "administration_id", "fiscal_year", "period", "snapshot_date")
+
+
+def key_columns(connector: Connector) -> tuple[str, ...]:
+    """The columns that identify a row of the connector's table (its grain)."""
+    return (ENVIRONMENT, *((SNAPSHOT_DATE,) if connector.snapshots else ()),
+            *(connector.field(k).column for k in connector.key))
 
 
 def column_type(field: Field) -> str:
@@ -98,7 +131,7 @@ def column_type(field: Field) -> str:
 
 
 def field_comment(field: Field) -> str:
-    """`AFAS <field id>: <meaning>`, e.g. `AFAS UnitId: Administratie (AFAS UnitId)`."""
+    """`AFAS <field id>: <meaning>`, e.g. `AFAS UnitId: Administratie (administration)`."""
     return f"AFAS {field.id}: {field.meaning}"
 
 
@@ -111,10 +144,8 @@ def table_columns(connector: Connector) -> tuple[TableColumn, ...]:
 
 def table_comment(connector: Connector) -> str:
     """Connector description, GetConnector id, grain and slicing, in one line."""
-    key_columns = [connector.field(k).column for k in connector.key]
-    grain = [ENVIRONMENT, *([SNAPSHOT_DATE] if connector.snapshots else []), *key_columns]
     return (
-        f"{connector.description}. AFAS GetConnector {connector.id}; one row per {' × '.join(grain)}; "
+        f"{connector.description}. AFAS GetConnector {connector.id}; one row per {' × '.join(key_columns(connector))}; "
         f"sliced by {', '.join(slice_columns(connector))}."
     )
 
@@ -128,14 +159,12 @@ def create_statements(table: str, comment: str, columns: tuple[TableColumn, ...]
 
 
 def definitions() -> dict[str, tuple[str, tuple[TableColumn, ...]]]:
-    """Every table the warehouse holds: name → (comment, columns); catalog tables, then slice_load_history."""
-    tables = {c.table: (table_comment(c), table_columns(c)) for c in CONNECTORS}
-    tables[SLICE_LOAD_HISTORY] = (_SLICE_LOAD_HISTORY_COMMENT, _SLICE_LOAD_HISTORY_COLUMNS)
-    return tables
+    """Every table the warehouse holds: name → (comment, columns); catalog tables, then the bookkeeping ones."""
+    return {**{c.table: (table_comment(c), table_columns(c)) for c in CONNECTORS}, **BOOKKEEPING_TABLES}
 
 
 def partition_columns() -> dict[str, tuple[str, ...]]:
-    """Table → the columns it is `PARTITIONED BY` (its slice columns; slice_load_history: none)."""
+    """Table → the columns it is `PARTITIONED BY` (its slice columns; bookkeeping tables: none)."""
     return {c.table: slice_columns(c) for c in CONNECTORS}
 
 

@@ -10,7 +10,9 @@ Amounts are DECIMAL(38, 2) euros throughout; dates are DATE; `period` 0 is the o
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -205,8 +207,33 @@ _SLICE_LOADS_COMMENT = (
 )
 
 
+_RECONCILIATION_SQL = """
+WITH names AS (
+    SELECT environment, administration_id, any_value(name) AS administration_name
+    FROM administrations
+    GROUP BY ALL
+)
+SELECT r.environment, r.administration_id, n.administration_name, r.fiscal_year, r.period, r.status,
+       r.status IN ('reconciled', 'reconciled_after_reload') AS reconciles,
+       r.differences, r.difference_total, r.detail, r.checked_at, r.dagster_run_id
+FROM reconciliation_history r
+LEFT JOIN names n USING (environment, administration_id)
+QUALIFY row_number() OVER (
+    PARTITION BY r.environment, r.administration_id, r.fiscal_year, r.period ORDER BY r.checked_at DESC) = 1
+"""
+
+_RECONCILIATION_COMMENT = (
+    "Does each period's books reconcile with AFAS? One row per environment × administration_id × fiscal_year "
+    "× period: the latest reconciliation (from reconciliation_history). status reconciled | "
+    "reconciled_after_reload | differences | not_loaded (the load failed; the earlier data is kept, unchecked); "
+    "reconciles is true for the first two. differences counts the accounts and booking lines that disagree; "
+    "difference_total sums the account differences (EUR); detail names them, or why the load failed."
+)
+
+
 VIEWS: tuple[View, ...] = (
     View("slice_loads", _SLICE_LOADS_SQL, _SLICE_LOADS_COMMENT),
+    View("reconciliation", _RECONCILIATION_SQL, _RECONCILIATION_COMMENT),
     _general_ledger(),
     View("trial_balance", _TRIAL_BALANCE_SQL, _TRIAL_BALANCE_COMMENT),
     *_aging_views(RECEIVABLES.table, "debtor", "receivables"),
@@ -222,3 +249,31 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
     for view in VIEWS:
         con.execute(f"CREATE OR REPLACE VIEW {ident(view.name)} AS {view.sql}")
         con.execute(f"COMMENT ON VIEW {ident(view.name)} IS {literal(view.comment)}")
+
+
+def reads(view: View) -> tuple[str, ...]:
+    """The tables and views the view's SQL reads (named after FROM or JOIN), in first-use order."""
+    from warehouse.tables import definitions
+
+    known = set(definitions()) | {v.name for v in VIEWS}
+    found = re.findall(r"\b(?:FROM|JOIN)\s+([a-z_][a-z0-9_]*)", view.sql, flags=re.IGNORECASE)
+    return tuple(dict.fromkeys(name for name in found if name in known and name != view.name))
+
+
+@functools.cache
+def view_columns() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Each view's columns and their DuckDB types, read off the views built over empty tables in memory."""
+    from warehouse.tables import create_statements, definitions
+
+    con = duckdb.connect(":memory:")
+    try:
+        for table, (comment, columns) in definitions().items():
+            for statement in create_statements(table, comment, columns):
+                con.execute(statement)
+        create_views(con)
+        return {
+            view.name: tuple((name, kind) for name, kind, *_ in con.execute(f"DESCRIBE {ident(view.name)}").fetchall())
+            for view in VIEWS
+        }
+    finally:
+        con.close()

@@ -8,7 +8,7 @@ from warehouse.slices import slice_columns
 
 
 def test_every_catalog_table_is_created_with_comments(wh):
-    assert set(wh.tables()) == {c.table for c in CONNECTORS} | {tables.SLICE_LOAD_HISTORY}  # on first use
+    assert set(wh.tables()) == {c.table for c in CONNECTORS} | set(tables.BOOKKEEPING_TABLES)  # on first use
     assert wh.ensure_all_tables() == []  # idempotent
     views = wh.query("SELECT view_name FROM duckdb_views() WHERE NOT internal")["view_name"].to_list()
     assert {"slice_loads", "general_ledger", "trial_balance", "receivables_aging"} <= set(views)
@@ -28,7 +28,7 @@ def test_every_catalog_table_is_created_with_comments(wh):
     comment = dict(
         ((t, c), m) for t, c, m in columns.iter_rows()
     )
-    assert comment[("transactions", "administration_id")] == "AFAS UnitId: Administratie (AFAS UnitId)"
+    assert comment[("transactions", "administration_id")] == "AFAS UnitId: Administratie (administration)"
     assert comment[("transactions", "amount_debit")] == "AFAS AmtDebit: Bedrag debet (EUR)"
     assert "environment" in comment[("transactions", "environment")]
 
@@ -58,7 +58,7 @@ def test_column_order_and_types_follow_the_catalog(wh):
 
 def test_table_comment_text():
     text = tables.table_comment(PERIOD_VALUES)
-    assert text.startswith("Saldi per administratie")
+    assert text.startswith("Period values (saldi)")
     assert "AFAS GetConnector Visionplanner_periodvalues" in text
     assert "sliced by environment, administration_id, fiscal_year, period" in text
     assert "snapshot_date" in tables.table_comment(RECEIVABLES)
