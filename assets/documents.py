@@ -13,6 +13,7 @@ import dagster as dg
 from afas import catalog
 from afas.documents import save_document
 from assets.factory import GROUP, asset_key
+from assets.specs import AREA_TAG
 from pipelines.partitions import AdministrationRef, administration_partitions
 from pipelines.resources import AfasResource, WarehouseResource, data_dir
 from warehouse.lookups import attachments
@@ -26,6 +27,7 @@ from warehouse.lookups import attachments
     description="Attachments of dossier items, downloaded through AppConnectorSubject (opt-in: pick the "
     "administrations in the UI).",
     kinds={"file"},
+    tags={AREA_TAG: "documents"},
 )
 def document_files(context: dg.AssetExecutionContext, afas: AfasResource, warehouse: WarehouseResource):
     admin = AdministrationRef.parse(context.partition_key)

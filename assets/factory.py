@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import dagster as dg
+import polars as pl
 
 from afas import catalog
 from afas.catalog import Connector, Slicing
@@ -63,6 +64,25 @@ def _companies(store, slices: list[tuple[str, SliceSpec]]) -> dict[str, str]:
     return found
 
 
+#: Run tags naming the administration a run loads, so runs list the company and filter by it.
+ADMINISTRATION_TAG = "afas/administration"
+COMPANY_TAG = "afas/company"
+
+
+def _tag_the_run(context: dg.AssetExecutionContext, slices: list[tuple[str, SliceSpec]], companies: dict[str, str]) -> None:
+    """A run of one administration (a schedule's, a sensor's or a UI backfill's) gets its key and company
+    name as tags; added from here because only the run knows the names, whoever launched it."""
+    admins = {AdministrationRef(spec.environment, spec.administration_id).key for _, spec in slices}
+    if len(admins) != 1 or context.run.tags.get(ADMINISTRATION_TAG):
+        return
+    (admin,) = admins
+    tags = {ADMINISTRATION_TAG: admin}
+    company = next((companies[k] for k, _ in slices if k in companies), None)
+    if company:
+        tags[COMPANY_TAG] = company.removesuffix(f" ({admin})")
+    context.instance.add_run_tags(context.run.run_id, tags)
+
+
 def _metadata(load: SliceLoad, company: str | None) -> dict[str, object]:
     meta: dict[str, object] = {}
     if company:
@@ -90,6 +110,12 @@ def _metadata(load: SliceLoad, company: str | None) -> dict[str, object]:
     if load.missing_optional:
         meta["afas_fields_missing"] = dg.MetadataValue.json(list(load.missing_optional))
     return meta
+
+
+def _administrations_table(store) -> dg.MetadataValue:
+    """Partition key and company name of every administration, as the UI shows them."""
+    rows = sorted((AdministrationRef(env, admin).key, name) for (env, admin), name in administration_names(store).items())
+    return dg.MetadataValue.md(table_markdown(pl.DataFrame(rows, schema=["partition", "company"], orient="row")))
 
 
 def _reason(exc: Exception) -> str:
@@ -163,6 +189,8 @@ def connector_assets_step(name: str, connectors: list[Connector]) -> dg.AssetsDe
         loading = _to_load(connectors, selected)
         slices = _slices(context, loading[0], afas)
         companies = _companies(store, slices) if partitioned else {}
+        if partitioned and slices:
+            _tag_the_run(context, slices, companies)
         if loading != selected:
             context.log.info(f"{', '.join(c.table for c in selected)} selected: loading the period's books together "
                              f"({', '.join(c.table for c in loading)})")
@@ -207,6 +235,7 @@ def connector_assets_step(name: str, connectors: list[Connector]) -> dg.AssetsDe
                         "afas_connector": connector.id,
                         "environments": dg.MetadataValue.json({k: load.rows for k, load in done_loads}),
                         "lake_snapshot_ids": dg.MetadataValue.json({k: load.snapshot_id for k, load in done_loads}),
+                        **({"administrations": _administrations_table(store)} if connector is catalog.ADMINISTRATIONS else {}),
                     },
                 )
                 yield from run_results(connector, asset_key(connector), done_loads)

@@ -12,7 +12,7 @@ import dagster as dg
 from afas import catalog
 from warehouse import tables, views
 
-from assets.specs import BOOKS, asset_key, column_schema
+from assets.specs import AREA_TAG, BOOKS, asset_key, column_schema
 
 VIEWS_GROUP = "analyst_views"
 
@@ -41,7 +41,7 @@ def view_specs() -> list[dg.AssetSpec]:
             description=f"DuckDB view `{view.name}` in the lake. {view.comment}",
             deps=_deps(view),
             kinds={"duckdb", "view"},
-            tags={"afas/area": "analyst_views"},
+            tags={AREA_TAG: "analyst_views"},
             metadata={
                 "duckdb_view": view.name,
                 "dagster/column_schema": column_schema(

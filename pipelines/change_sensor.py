@@ -17,6 +17,7 @@ import dagster as dg
 
 from afas import catalog
 from assets.factory import asset_key
+from assets.specs import AREA_TAG
 from incremental import Cursor, ReloadPlan, detect_changes, in_turn, plan_reloads, sweep
 from pipelines.jobs import administration_assets_job, administrations_job, period_assets_job
 from pipelines.partitions import (
@@ -46,6 +47,8 @@ environment_health = dg.AssetSpec(
     group_name="afas",
     description="Whether each configured AFAS environment answered the change sensor's last look: the failing "
     "ones with AFAS's message (what to do in AFAS Online) and since when. Observed by afas_change_sensor.",
+    kinds={"afas"},
+    tags={AREA_TAG: "health"},
 )
 
 
@@ -60,16 +63,22 @@ class SensorState:
         raw = json.loads(text or "{}")
         if "environments" not in raw:  # the cursor of earlier versions: environment → change cursor
             return cls(dict(raw), {}, None)
-        return cls(raw["environments"], raw.get("failing", {}), raw.get("resume_at"))
+        # Change cursors are kept as JSON objects (readable in the UI's cursor box), once as JSON text.
+        cursors = {env: c if isinstance(c, str) else json.dumps(c) for env, c in raw["environments"].items()}
+        return cls(cursors, raw.get("failing", {}), raw.get("resume_at"))
 
     def to_json(self) -> str:
-        return json.dumps({"environments": self.cursors, "failing": self.failing, "resume_at": self.resume_at})
+        return json.dumps({"environments": {env: json.loads(c) for env, c in self.cursors.items()},
+                           "failing": self.failing, "resume_at": self.resume_at})
 
 
 @dg.sensor(
     jobs=[period_assets_job, administration_assets_job, administrations_job],
     minimum_interval_seconds=300,
     default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Every 5 minutes: asks each AFAS environment what changed since the last look (change feed and "
+    "Modified dates) and loads exactly those periods and administrations. An environment that fails (revoked "
+    "token, connector not ticked, maintenance) is skipped and shown in afas_environment_health; the others go on.",
 )
 def afas_change_sensor(context: dg.SensorEvaluationContext, afas: AfasResource, warehouse: WarehouseResource):
     """Loads what changed in AFAS since the last tick (the first tick only sets the starting point)."""

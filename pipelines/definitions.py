@@ -1,4 +1,4 @@
-"""The Dagster code location: `dagster dev -w workspace.yaml` loads `defs` from here."""
+"""The Dagster code location `afas_books`: `dagster dev -w workspace.yaml` loads `defs` from here."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import dagster as dg
 
 from assets.documents import document_files
 from assets.factory import connector_assets
+from assets.views import view_specs
 from pipelines.change_sensor import afas_change_sensor, environment_health
 from pipelines.executor import step_executor
 from pipelines.jobs import administration_assets_job, administrations_job, period_assets_job
@@ -20,7 +21,7 @@ from pipelines.schedules import (
 from pipelines.sensors import administration_partitions_sensor
 
 defs = dg.Definitions(
-    assets=[*connector_assets(), document_files, environment_health],
+    assets=[*connector_assets(), document_files, environment_health, *view_specs()],
     jobs=[administrations_job, administration_assets_job, period_assets_job, lake_maintenance_job],
     schedules=[daily_administrations, daily_administration_assets, daily_open_periods, weekly_reconciliation,
                weekly_lake_maintenance],

@@ -13,15 +13,19 @@ _LOADED = [c for c in catalog.CONNECTORS if not c.optional]
 administrations_job = dg.define_asset_job(
     "administrations_job",
     selection=[asset_key(catalog.ADMINISTRATIONS)],
-    description="The administrations of every configured AFAS environment.",
+    description="Loads the administrations (administraties) of every configured AFAS environment, with their "
+    "company names; the administrations sensor turns new ones into partitions.",
 )
 administration_assets_job = dg.define_asset_job(
     "administration_assets_job",
     selection=[asset_key(c) for c in _LOADED if c.slicing is Slicing.ADMINISTRATION],
-    description="Chart of accounts, allocation codes, dossier items and open-item snapshots per administration.",
+    description="Per administration: the chart of accounts (rekeningschema), allocation codes "
+    "(verbijzonderingscodes), dossier items and today's snapshot of outstanding receivables and payables.",
 )
 period_assets_job = dg.define_asset_job(
     "period_assets_job",
     selection=[asset_key(c) for c in _LOADED if c.slicing is Slicing.ADMINISTRATION_PERIOD],
-    description="Period values, transactions and allocated transactions per administration and period.",
+    description="Per administration × period: the period's books — transactions, allocated transactions and AFAS's "
+    "period values — committed together and reconciled. Backfill a range of periods from the Partitions tab "
+    "(type e.g. [2025-01...2025-12] in the period box) or with `afas-pipeline backfill`.",
 )

@@ -43,13 +43,17 @@ def _day(context: dg.ScheduleEvaluationContext) -> dt.date:
 
 
 @dg.schedule(job=administrations_job, cron_schedule="0 5 * * *", execution_timezone=AMSTERDAM,
-             default_status=dg.DefaultScheduleStatus.RUNNING)
+             default_status=dg.DefaultScheduleStatus.RUNNING,
+             description="Every day at 05:00 Amsterdam time: the administrations of every environment (new ones "
+             "become partitions and load their history).")
 def daily_administrations(context: dg.ScheduleEvaluationContext):
     return dg.RunRequest(run_key=f"{_day(context)}:administrations")
 
 
 @dg.schedule(job=administration_assets_job, cron_schedule="15 5 * * *", execution_timezone=AMSTERDAM,
-             default_status=dg.DefaultScheduleStatus.RUNNING)
+             default_status=dg.DefaultScheduleStatus.RUNNING,
+             description="Every day at 05:15 Amsterdam time: per administration its master data and today's "
+             "snapshot of open items (one run each).")
 def daily_administration_assets(context: dg.ScheduleEvaluationContext):
     day = _day(context)
     for key in context.instance.get_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME):
@@ -58,7 +62,9 @@ def daily_administration_assets(context: dg.ScheduleEvaluationContext):
 
 
 @dg.schedule(job=period_assets_job, cron_schedule="30 5 * * *", execution_timezone=AMSTERDAM,
-             default_status=dg.DefaultScheduleStatus.RUNNING)
+             default_status=dg.DefaultScheduleStatus.RUNNING,
+             description="Every day at 05:30 Amsterdam time: per administration the open and the previous "
+             "period's books, reloaded and reconciled (a safety net beside the change sensor).")
 def daily_open_periods(context: dg.ScheduleEvaluationContext):
     day = _day(context)
     periods = set(context.instance.get_dynamic_partitions(PERIOD_PARTITIONS_NAME))
@@ -73,7 +79,9 @@ def daily_open_periods(context: dg.ScheduleEvaluationContext):
 
 
 @dg.schedule(job=period_assets_job, cron_schedule="0 4 * * 0", execution_timezone=AMSTERDAM,
-             default_status=dg.DefaultScheduleStatus.RUNNING)
+             default_status=dg.DefaultScheduleStatus.RUNNING,
+             description="Every Sunday at 04:00 Amsterdam time: AFAS's period values of every period again, "
+             "reconciled against the loaded transactions; one reload heals what no change feed reported.")
 def weekly_reconciliation(context: dg.ScheduleEvaluationContext):
     """Every Sunday: AFAS's period values of every period again (cheap: aggregates), so the
     reconciliation check sees — and one reload heals — what no change feed reported."""

@@ -43,10 +43,17 @@ def load_history_automatically() -> bool:
     return mode == "auto"
 
 
+def _periods_words(added: list[str]) -> str:
+    return f"periods added: {added[0]} .. {added[-1]}" if len(added) > 1 else f"period added: {added[0]}"
+
+
 @dg.sensor(
     jobs=[administration_assets_job, period_assets_job],
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Every minute: a partition for each administration that appeared in the administrations table "
+    "(and, unless AFAS_NEW_ADMINISTRATION_HISTORY=manual, a load of its master data and all its periods), and "
+    "each period when it begins.",
 )
 def administration_partitions_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
     """Adds a partition for every administration that appeared in the `administrations` table and,
@@ -56,11 +63,12 @@ def administration_partitions_sensor(context: dg.SensorEvaluationContext, wareho
     periods = ([period_partitions.build_delete_request(delete)] if delete else []) + (
         [period_partitions.build_add_request(add)] if add else [])
     if add:
-        context.log.info(f"periods added: {add[0]} .. {add[-1]}" if len(add) > 1 else f"period added: {add[0]}")
+        context.log.info(_periods_words(add))
     new = new_administration_keys(context.instance, warehouse)
     if not new:
         if periods:
-            return dg.SensorResult(dynamic_partitions_requests=periods)
+            return dg.SensorResult(dynamic_partitions_requests=periods,
+                                   skip_reason=f"no new administrations; {_periods_words(add)}")
         return dg.SkipReason("no new administrations or periods")
     context.log.info(f"new administrations: {', '.join(new)}")
     requests = []
