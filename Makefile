@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench bench-scale ui simulator doctor validate clean lock
+.PHONY: setup browser demo test bench bench-scale ui simulator doctor validate clean lock
 
 setup: $(STAMP)
 
@@ -17,7 +17,11 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium (Playwright's own browser downloads are never used).
+browser:
+	test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 # Benchmarks (about 10 minutes on 2 cores): writes benchmarks/results.json and benchmarks/RESULTS.md.

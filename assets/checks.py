@@ -36,14 +36,43 @@ def check_specs(connector: Connector, asset_key: dg.AssetKey, partitions_def) ->
     return [check_spec(name, asset_key, description, partitions_def) for name, description in soft_rule_specs(connector)]
 
 
+def latest_materializations(instance: dg.DagsterInstance, asset_key: dg.AssetKey, partitions: Sequence[str]) -> dict:
+    """Partition → the latest materialization of it, as the target a partitioned check result points at.
+
+    Without a target the UI counts a partition's check result as missing (grey), even when it ran:
+    Dagster fills the target itself only in single-partition runs. This does the same lookup for a
+    run over many partitions (newest first; what this run just materialized comes first).
+    """
+    from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+        AssetCheckEvaluationTargetMaterializationData as Target,
+    )
+
+    found: dict[str, Target] = {}
+    wanted = list(dict.fromkeys(partitions))
+    batch = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key, asset_partitions=wanted), limit=len(wanted))
+    records = list(batch.records)
+    for key in wanted:  # a partition this run did not materialize: its earlier materialization, if any
+        if key not in {r.partition_key for r in records}:
+            records += instance.fetch_materializations(dg.AssetRecordsFilter(asset_key, asset_partitions=[key]), limit=1).records
+    for record in records:
+        if record.partition_key not in found:
+            found[record.partition_key] = Target(storage_id=record.storage_id, run_id=record.run_id,
+                                                 timestamp=record.timestamp)
+    return found
+
+
 def _failing(load: SliceLoad, name: str):
     return next((soft for soft in load.soft if soft.name == name and not soft.passed), None)
 
 
 def partition_evaluations(
-    connector: Connector, asset_key: dg.AssetKey, loads: Sequence[tuple[str, SliceLoad]], companies: Mapping[str, str]
+    connector: Connector, asset_key: dg.AssetKey, loads: Sequence[tuple[str, SliceLoad]], companies: Mapping[str, str],
+    instance: dg.DagsterInstance,
 ) -> list[dg.AssetCheckEvaluation]:
     """One evaluation per soft rule and loaded partition."""
+    if not loads or not soft_rule_specs(connector):
+        return []
+    targets = latest_materializations(instance, asset_key, [key for key, _ in loads])
     found = []
     for name, description in soft_rule_specs(connector):
         for key, load in loads:
@@ -56,6 +85,7 @@ def partition_evaluations(
             found.append(dg.AssetCheckEvaluation(
                 asset_key=asset_key, check_name=name, passed=soft is None, partition=key,
                 severity=dg.AssetCheckSeverity.WARN, description=description, metadata=metadata,
+                target_materialization_data=targets.get(key),
             ))
     return found
 

@@ -225,7 +225,7 @@ def connector_assets_step(name: str, connectors: list[Connector]) -> dg.AssetsDe
         for connector in loading:
             done_loads = sorted(loads[connector.id], key=lambda pair: pair[0])
             if partitioned:
-                yield from partition_evaluations(connector, asset_key(connector), done_loads, companies)
+                yield from partition_evaluations(connector, asset_key(connector), done_loads, companies, context.instance)
             elif done_loads:
                 yield dg.AssetMaterialization(
                     asset_key=asset_key(connector),
@@ -241,7 +241,7 @@ def connector_assets_step(name: str, connectors: list[Connector]) -> dg.AssetsDe
                 yield from run_results(connector, asset_key(connector), done_loads)
         if reconciles and catalog.PERIOD_VALUES in loading:
             outcomes = reconcile(afas, store, loads[catalog.PERIOD_VALUES.id], failed, context.log, context.run.run_id)
-            yield from evaluations(asset_key(catalog.PERIOD_VALUES), outcomes, companies)
+            yield from evaluations(asset_key(catalog.PERIOD_VALUES), outcomes, companies, context.instance)
         if partitioned:  # partitioned checks report per partition above; their step outputs say "done"
             for check_key in context.selected_asset_check_keys:
                 yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_check_key(check_key))

@@ -34,6 +34,15 @@ class SliceSpec:
     fiscal_year: int | None = None
     period: int | None = None
 
+    def __str__(self) -> str:
+        """How messages name the slice: `o12345`, `o12345 administration 1`, `o12345 administration 1 2025-04`."""
+        words = [self.environment]
+        if self.administration_id is not None:
+            words.append(f"administration {self.administration_id}")
+        if self.fiscal_year is not None:
+            words.append(f"{self.fiscal_year}-{self.period:02d}")
+        return " ".join(words)
+
     def warehouse_slice(self, connector: Connector, snapshot_date: dt.date | None) -> dict[str, object]:
         """The slice columns as the warehouse names them."""
         values: dict[str, object] = {"environment": self.environment}

@@ -28,7 +28,7 @@ from warehouse.reconcile import (
     record,
 )
 
-from assets.checks import check_spec
+from assets.checks import check_spec, latest_materializations
 from assets.loading import LOAD_ERRORS, SliceLoad, SliceSpec, load_together
 from assets.markdown import table_markdown
 
@@ -117,9 +117,10 @@ def reconcile(
 
 def evaluations(
     asset_key: dg.AssetKey, outcomes: Mapping[str, tuple[Reconciliation, pl.DataFrame | None]],
-    companies: Mapping[str, str],
+    companies: Mapping[str, str], instance: dg.DagsterInstance,
 ) -> list[dg.AssetCheckEvaluation]:
     """One check evaluation per partition, with what disagrees as a table."""
+    targets = latest_materializations(instance, asset_key, list(outcomes)) if outcomes else {}
     found = []
     for key, (outcome, differences) in sorted(outcomes.items()):
         metadata: dict[str, object] = {
@@ -135,7 +136,7 @@ def evaluations(
             metadata["reason"] = dg.MetadataValue.text(outcome.detail)
         found.append(dg.AssetCheckEvaluation(
             asset_key=asset_key, check_name=CHECK_NAME, passed=outcome.passed, partition=key,
-            severity=dg.AssetCheckSeverity.ERROR, metadata=metadata,
+            severity=dg.AssetCheckSeverity.ERROR, metadata=metadata, target_materialization_data=targets.get(key),
             description={
                 Status.RECONCILED: "reconciles with AFAS",
                 Status.RECONCILED_AFTER_RELOAD: "reconciles with AFAS after one reload of the period's books",

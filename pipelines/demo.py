@@ -5,7 +5,8 @@
 2. runs `doctor` on them;
 3. loads every asset through Dagster for all administrations over two years — administrations first,
    whose rows become the `afas_administration` partitions, then per administration its master data
-   and open items, and its books period by period;
+   and open items, and its books period by period — as runs launched through the code location,
+   like the UI's own (`pipelines.launch`), so each shows on its job's page and the Overview timeline;
 4. prints what landed in the lake (embedded: SQLite catalog, Parquet files under data/demo/lake),
    how analysts attach it from DuckDB's CLI, Python or DBeaver, and a trial-balance query.
 
@@ -101,10 +102,15 @@ def run() -> int:
         if register(simulator_environments(port), home) or cli(["--home", str(home), "doctor"]):
             print("\nThe simulator's environments did not pass doctor; see above.", file=sys.stderr)
             return 1
-        from pipelines.load_all import load_everything
+        from pipelines.load_all import LoadFailed, load_everything
 
         started = time.perf_counter()
-        load_everything(progress=lambda line: print(line, flush=True))
+        try:
+            # Launched like the UI's runs (each its own process), so `make ui` shows them on the job pages.
+            load_everything(progress=lambda line: print(line, flush=True), launched=True)
+        except LoadFailed as failed:
+            print(f"\n{failed}", file=sys.stderr)
+            return 1
         print(f"\nLoaded everything in {time.perf_counter() - started:.1f} s.")
     from pipelines.report import print_landing_report
 
