@@ -27,7 +27,7 @@ from afas.credentials import EnvironmentCode
 from afas.doctor import Report, Status, diagnose
 from afas.documents import fetch_document
 from afas.errors import AfasError
-from pipelines import sql_command
+from pipelines import backfill_command, sql_command
 from pipelines.environments import EnvironmentEntry, EnvironmentStore, check_name
 
 _MARK = {Status.OK: "ok  ", Status.WARN: "warn", Status.FAIL: "FAIL"}
@@ -50,6 +50,8 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out:
             return _document(store, args, out)
         if args.command == "sql":
             return sql_command.run(args, out)
+        if args.command == "backfill":
+            return backfill_command.run(args, out)
         if args.command == "disconnect":
             removed = store.remove(args.name)
             print(f"removed {args.name}" if removed else f"{args.name} was not configured", file=out)
@@ -90,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     disconnect = sub.add_parser("disconnect", help="forget an environment and its secret")
     disconnect.add_argument("name")
     sql_command.add_parser(sub)
+    backfill_command.add_parser(sub)
     return parser
 
 

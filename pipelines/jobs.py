@@ -26,6 +26,7 @@ period_assets_job = dg.define_asset_job(
     "period_assets_job",
     selection=[asset_key(c) for c in _LOADED if c.slicing is Slicing.ADMINISTRATION_PERIOD],
     description="Per administration × period: the period's books — transactions, allocated transactions and AFAS's "
-    "period values — committed together and reconciled. Backfill a range of periods from the Partitions tab "
-    "(type e.g. [2025-01...2025-12] in the period box) or with `afas-pipeline backfill`.",
+    "period values — committed together and reconciled. A range of periods in one run: `afas-pipeline backfill "
+    "o12345-1 2025-01 2025-06`, or the Launchpad with tags dagster/asset_partition_range_start = o12345-1|2025-01 "
+    "and dagster/asset_partition_range_end = o12345-1|2025-06 (the backfill dialog: type 2025- and Select all).",
 )

@@ -64,7 +64,9 @@ class Launcher:
         self.instance = instance
         self._workspace = workspace
 
-    def submit(self, job_name: str, tags: Mapping[str, str]) -> str:
+    def submit(self, job_name: str, tags: Mapping[str, str], *, queued: bool = False) -> str:
+        """Create the run and start it: through the instance's run queue (`queued`: the daemon starts it,
+        within the queue's limits), or straight with the run launcher."""
         from dagster._cli.job import _create_run
 
         location = self._workspace.get_code_location(LOCATION)
@@ -72,9 +74,12 @@ class Launcher:
         job = repository.get_full_job(job_name)
         run = _create_run(instance=self.instance, code_location=location, remote_repo=repository, remote_job=job,
                           run_config={}, tags=dict(tags), op_selection=None, run_id=None)
-        # Straight to the run launcher: the instance's run queue (Dagster's default coordinator) is
-        # worked off by the daemon, which a demo does not run; this caller bounds its runs itself.
-        self.instance.launch_run(run.run_id, self._workspace)
+        if queued:
+            self.instance.submit_run(run.run_id, self._workspace)
+        else:
+            # Straight to the run launcher: the instance's run queue (Dagster's default coordinator) is
+            # worked off by the daemon, which a demo does not run; the caller bounds its runs itself.
+            self.instance.launch_run(run.run_id, self._workspace)
         return run.run_id
 
     def wait(self, run_id: str) -> Finished:
