@@ -146,3 +146,11 @@ def test_the_launched_runs_show_on_the_jobs_page_with_the_company(ui):
     ui.shot("job_runs")
     expect(page.get_by_text(f"afas/company: {ui.company}", exact=True)).to_have_count(2)
     expect(page.get_by_text("No runs found")).to_have_count(0)
+
+
+def test_the_launched_runs_show_on_the_overview_timeline(ui):
+    ui.page.goto("/overview/activity/timeline")
+    page = ui.page.page
+    expect(page.get_by_text("period_assets_job", exact=True).first).to_be_visible()
+    expect(page.get_by_text("administrations_job", exact=True).first).to_be_visible()
+    ui.shot("timeline")
