@@ -49,12 +49,13 @@ from afas_simulator.stats import RequestRecord
 from afas_simulator.wire import render_rows
 
 if TYPE_CHECKING:
+    from afas.catalog import Connector
     from afas_simulator.simulator import Simulator
 
 log = logging.getLogger(__name__)
 
-#: Longest "string with parameters" AFAS accepts, counting the `?` (AFAS's GetConnector docs);
-#: longer answers 404 [S]. That is IIS's default `maxQueryString` of 2,048 without the `?`.
+#: Longest query string AFAS accepts (the contract: "capped at 2,049 characters; longer → 404" [S]),
+#: not counting the `?`.
 MAX_QUERY_STRING = 2049
 
 _GET, _POST = frozenset({"GET", "HEAD"}), frozenset({"POST"})
@@ -109,7 +110,7 @@ class AfasApi:
 
     def _answer(self, request: Request, env: Environment | None, segments: list[str], in_flight: int) -> Reply:
         sim = self._sim
-        if len("?" + request.query) > MAX_QUERY_STRING or env is None:
+        if len(request.query) > MAX_QUERY_STRING or env is None:
             return not_found()
         endpoint = _match(segments)
         if endpoint is None:
@@ -157,7 +158,7 @@ class AfasApi:
         except q.QueryError as error:
             return afas_error(500, str(error))  # [S text, G status]
         try:
-            result = self._result(env, query)
+            result = self._result(env, connector, query)
         except KeyError:
             # Ticked but without data here: to the caller it does not exist.
             return afas_error(401, NOT_AUTHORISED_TEXT)
@@ -179,16 +180,17 @@ class AfasApi:
             return late
         return bytes_reply(body, rows=rows.height)
 
-    def _result(self, env: Environment, query: q.Query) -> pl.DataFrame:
-        """The filtered and ordered rows of a query, reused across pages when ordered."""
+    def _result(self, env: Environment, connector: Connector, query: q.Query) -> pl.DataFrame:
+        """The filtered and ordered rows of a query, reused across pages when the order is unique."""
         unit, year, period = q.slice_hint(query)
-        if not query.cacheable:
-            # The database's order differs between calls [C]: reshuffle every time, never cache.
+        if not query.orders_uniquely(connector):
+            # Without a unique order the database's order of ties differs between calls [C]:
+            # reshuffle every time, never cache.
             base = env.data.frame(query.connector_id, unit, year, period)
             return q.apply(base, query, shuffle_seed=self._sim.faults.shuffle_seed())
 
         def compute() -> pl.DataFrame:
-            return q.apply(env.data.frame(query.connector_id, unit, year, period), query, shuffle_seed=0)
+            return q.apply(env.data.frame(query.connector_id, unit, year, period), query, shuffle_seed=None)
 
         return self._sim.frames.get_or_compute((env.member, env.version, query.cache_key()), compute)
 

@@ -152,8 +152,10 @@ def _typed_value(kind: Kind, text: str, name: str) -> Any:
 
 
 def _date_value(text: str, name: str, bad: QueryError) -> dt.date | dt.datetime:
-    if text.endswith(("Z", "z")):
-        raise QueryError(f"Date filter value '{text}' for field '{name}' must not end with 'Z'")
+    # The contract says date filter values must not carry AFAS's false `Z` [S], not what AFAS does
+    # with one. [G] Read it as the same Amsterdam local time without it (as AFAS prints its own times),
+    # rather than fail: a stricter simulator would fail clients AFAS serves.
+    text = text[:-1] if text.endswith(("Z", "z")) else text
     match = _DATE_TEXT.fullmatch(text)
     if match is None:
         raise bad

@@ -71,20 +71,24 @@ class Query:
         """`skip=-1&take=-1`: the whole (filtered) result in one answer."""
         return self.take == -1
 
-    @property
-    def cacheable(self) -> bool:
-        """Whether `apply`'s result may be reused for other calls with the same `cache_key()`.
+    def orders_uniquely(self, connector: Connector) -> bool:
+        """Whether the order names every field of the connector's key, so no two rows tie on it.
 
-        False without an order: AFAS then returns rows in whatever order the database picks, which
-        differs between calls, and the simulator reproduces that by reshuffling every call.
+        Only then is the result the same on every call, and `apply`'s result may be reused across calls
+        with the same `cache_key()`. AFAS pages with OFFSET on SQL Server, which keeps no order among
+        rows that tie on the requested order: between two calls they may swap, so a non-unique order
+        loses some rows and doubles others across pages [C: the contract's "a unique sort is
+        mandatory"]. The simulator reproduces that by shuffling before every ordered call that ties
+        (and every unordered one).
         """
-        return bool(self.order)
+        named = {field.lower() for field, _ in self.order}
+        return bool(self.order) and all(k.lower() in named for k in connector.key)
 
     def cache_key(self) -> tuple[Any, ...]:
         """Hashable identity of `apply`'s result for the same data: connector, filters, order.
 
-        Excludes skip and take, so all pages of one load share a key. Don't cache when not
-        `cacheable`.
+        Excludes skip and take, so all pages of one load share a key. Don't cache unless
+        `orders_uniquely`.
         """
         return (self.connector_id, self.groups, self.order)
 
@@ -245,29 +249,30 @@ def _pinned(query: Query, field_ids: tuple[str, ...]) -> int | None:
     return pinned.pop() if len(pinned) == 1 else None
 
 
-def apply(frame: pl.DataFrame, query: Query, *, shuffle_seed: int) -> pl.DataFrame:
+def apply(frame: pl.DataFrame, query: Query, *, shuffle_seed: int | None) -> pl.DataFrame:
     """Filter and order a connector frame as AFAS would; no paging (see `page`).
 
     Args:
         frame: rows of the connector (catalog field ids as columns, dataset.py types).
         query: the parsed call.
-        shuffle_seed: any int; seeds the row order when the query has no order. Pass a different
-            seed per call: AFAS's unordered results change between calls.
+        shuffle_seed: seeds the order of rows the query's order does not decide (all rows without an
+            order, the ties of a non-unique one). Pass a different seed per call: AFAS's order of those
+            changes between calls. None keeps the input order (for a unique order, which has no ties).
 
     Returns:
         The matching rows. Ordered on `query.order` (SQL Server: nulls lowest, so first when
-        ascending and last when descending; text case-insensitive; ties keep the input order),
-        or a random permutation without an order.
+        ascending and last when descending; text case-insensitive), ties in the seed's order; a
+        random permutation without an order.
     """
     if query.groups:
         frame = frame.filter(pl.any_horizontal(pl.all_horizontal(condition_expr(c) for c in g) for g in query.groups))
+    if shuffle_seed is not None and frame.height > 1:
+        frame = frame.sample(fraction=1.0, shuffle=True, seed=shuffle_seed & 0xFFFF_FFFF_FFFF_FFFF)
     if query.order:
         keys = [_sort_key(frame, name) for name, _ in query.order]
         descending = [d for _, d in query.order]
         return frame.sort(keys, descending=descending, nulls_last=descending, maintain_order=True)
-    if frame.height < 2:
-        return frame
-    return frame.sample(fraction=1.0, shuffle=True, seed=shuffle_seed & 0xFFFF_FFFF_FFFF_FFFF)
+    return frame
 
 
 def page(frame: pl.DataFrame, query: Query) -> pl.DataFrame:

@@ -80,6 +80,29 @@ def test_unordered_paging_loses_rows_but_ours_does_not(sim, make_client):
     assert set(keys(ours)) == expected and ours.height == len(expected)
 
 
+def test_a_non_unique_order_loses_rows_but_our_key_order_does_not(sim, make_client):
+    """Profit_Transactions_Allocated: UnitId,EntryNo,SeqNo ties (one row per allocation of a line);
+    the client's order is the connector's whole key, so every row arrives once."""
+    client = make_client()
+    connector = catalog.TRANSACTIONS_ALLOCATED
+    expected = keys(truth(sim, connector.id, unit_id=1, year=2025, period=3), connector)
+    assert len(set(expected)) == len(expected)
+    got: list[tuple] = []
+    skip = 0
+    where = Filter.where(Condition("UnitId", Op.EQ, 1), Condition("Year", Op.EQ, 2025), Condition("Period", Op.EQ, 3))
+    while True:
+        page = client.page(connector.id, filter=where, order=("UnitId", "EntryNo", "SeqNo"), skip=skip, take=5)
+        got += keys(page, connector)
+        if page.height < 5:
+            break
+        skip += 5
+    assert len(got) == len(expected)
+    assert sorted(got) != sorted(expected), "a non-unique order should miss some rows and repeat others"
+    ours = client.fetch(connector.id, administration=1, year=2025, period=3).frame
+    assert sorted(keys(ours, connector)) == sorted(expected)
+    assert set(connector.key) <= set(connector.sort_fields)
+
+
 def test_page_size_follows_cells_rule_and_short_page_stops(sim, make_client):
     client = make_client(cells_per_page=18 * 50)
     expected = truth(sim, TX, unit_id=2, year=2025)
