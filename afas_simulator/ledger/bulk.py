@@ -9,13 +9,14 @@ from the headers.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 
 from .batch import LineBatch, allocate, make_batch, split_exact
 from .chart import BANK_JOURNAL, CORRECTIONS, MEMORIAL, acc
-from .clock import US_PER_DAY
+from .clock import US_PER_DAY, from_days, summer_time_changes, to_days, to_us
 from .names import MONTHS
 
 
@@ -137,6 +138,32 @@ def clip_times(rng: np.random.Generator, base_us: np.ndarray, wanted_us: np.ndar
     return np.where(late, fallback, wanted_us)
 
 
+#: Minutes past 02:00 at which AFAS's night run ("taakplanner") books its automatic entries on the
+#: night summer time ends: the hour 02:00–03:00 happens twice then, and these print the same either way.
+_NIGHT_RUN_MINUTES = (17, 43)
+
+
+def _night_run_in_the_repeated_hour(
+    created: np.ndarray, date: np.ndarray, first_day: int, last_day: int, horizon_us: int
+) -> np.ndarray:
+    """The entries dated nearest to the autumn change get created in its repeated hour (if within the slice)."""
+    first, last = from_days(first_day), from_days(last_day)
+    for year in range(first.year, last.year + 1):
+        _, autumn = summer_time_changes(year)
+        if not (first <= autumn <= last) or created.shape[0] == 0:
+            continue
+        # Entries dated on or before that day (an entry is never created before its booking date).
+        distance = to_days(autumn) - date.astype(np.int64)
+        candidates = np.flatnonzero(distance >= 0)
+        nearest = candidates[np.argsort(distance[candidates], kind="stable")][: len(_NIGHT_RUN_MINUTES)]
+        created = created.copy()
+        for i, minutes in zip(nearest.tolist(), _NIGHT_RUN_MINUTES):
+            when = to_us(dt.datetime.combine(autumn, dt.time(2, minutes)))
+            if when <= horizon_us:
+                created[i] = when
+    return created
+
+
 def headers(
     rng: np.random.Generator,
     n_lines: int,
@@ -167,6 +194,8 @@ def headers(
     else:
         offset = rng.uniform(7, 7 + 72, n) * (US_PER_DAY / 24)
     created = clip_times(rng, base, base + offset.astype(np.int64), horizon_us)
+    if not opening:
+        created = _night_run_in_the_repeated_hour(created, date, first_day, last_day, horizon_us)
     later = rng.random(n) < 0.08
     edit = (rng.uniform(1 / 24, 30, n) * US_PER_DAY).astype(np.int64)
     modified = np.where(later, clip_times(rng, created, created + edit, horizon_us), created)

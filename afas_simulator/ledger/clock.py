@@ -1,7 +1,10 @@
 """The simulator's clock and the integer time units the generator computes in.
 
 AFAS shows Amsterdam local time without an offset, so the whole simulator works in *naive*
-datetimes that mean Amsterdam local time. The generator keeps times as integers (microseconds or
+datetimes that mean Amsterdam local time. Summer time shows in them as AFAS's clock shows it: no
+time in the hour the spring change skips (`off_the_spring_gap`), and the autumn's repeated hour
+(02:00–03:00 on the last Sunday of October) twice as busy — it holds two real hours, which print
+the same (the generator books the night's automatic entries in it, see `ledger.bulk`). The generator keeps times as integers (microseconds or
 days since 1970-01-01, naive) so that a million rows cost one numpy array, not a million objects.
 """
 
@@ -10,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from zoneinfo import ZoneInfo
+
+import numpy as np
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 EPOCH = dt.datetime(1970, 1, 1)
@@ -34,6 +39,36 @@ def to_us(when: dt.datetime) -> int:
 def from_us(us: int) -> dt.datetime:
     """Inverse of `to_us`."""
     return EPOCH + dt.timedelta(microseconds=int(us))
+
+
+def summer_time_changes(year: int) -> tuple[dt.date, dt.date]:
+    """The last Sundays of March (clocks 02:00 → 03:00) and October (03:00 → 02:00) in Amsterdam."""
+    def last_sunday(month: int) -> dt.date:
+        day = dt.date(year, month, 31)
+        return day - dt.timedelta(days=(day.weekday() + 1) % 7)
+
+    return last_sunday(3), last_sunday(10)
+
+
+def off_the_spring_gap(us: np.ndarray) -> np.ndarray:
+    """Local times that fall in the hour the spring change skips (02:00–03:00) moved an hour on.
+
+    AFAS's clock never shows such a time: a booking made in that real hour reads 03:xx. The generator
+    draws times on the naive local clock, so it would produce some; this is the one place they are
+    put right (every generated datetime column goes through `ledger.frames.datetimes`).
+    """
+    us = np.asarray(us, dtype=np.int64)
+    if us.size == 0:
+        return us
+    first, last = from_us(int(us.min())).year, from_us(int(us.max())).year
+    out = us
+    for year in range(first, last + 1):
+        spring, _ = summer_time_changes(year)
+        start = to_us(dt.datetime.combine(spring, dt.time(2)))
+        gap = (out >= start) & (out < start + 3_600 * US_PER_SECOND)
+        if gap.any():
+            out = np.where(gap, out + 3_600 * US_PER_SECOND, out)
+    return out
 
 
 def to_days(day: dt.date) -> int:

@@ -15,6 +15,7 @@ import polars as pl
 from afas.catalog import TRANSACTIONS, TRANSACTIONS_ALLOCATED, Connector, Kind
 
 from .batch import LineBatch
+from .clock import off_the_spring_gap
 from .chart import ACCOUNT_NOS, ACCOUNTS, CENTRE_CODES, COST_CENTRES, JOURNALS, UNIT_CODES, VAT_CODES
 
 MONEY = pl.Decimal(18, 2)
@@ -76,8 +77,8 @@ def dates(days: np.ndarray) -> pl.Series:
 
 
 def datetimes(us: np.ndarray) -> pl.Series:
-    """Naive Datetime("us") from microseconds since 1970."""
-    return pl.Series(np.asarray(us, dtype=np.int64)).cast(pl.Datetime("us"))
+    """Naive Datetime("us") (Amsterdam local) from microseconds since 1970, none in the spring's skipped hour."""
+    return pl.Series(off_the_spring_gap(np.asarray(us, dtype=np.int64))).cast(pl.Datetime("us"))
 
 
 def lookup(table: Sequence[str] | pl.Series, idx: np.ndarray) -> pl.Series:

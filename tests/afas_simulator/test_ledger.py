@@ -531,3 +531,37 @@ def test_a_million_lines_in_one_slice() -> None:
     net = df.group_by("AccountNo").agg((pl.col("AmtDebit") - pl.col("AmtCredit")).sum().alias("net"))
     pv_net = pv.group_by("AccountNr").agg((pl.col("Debit") - pl.col("Credit")).sum().alias("net"))
     assert net.sort("AccountNo")["net"].equals(pv_net.sort("AccountNr")["net"])
+
+
+# --- summer time --------------------------------------------------------------------------------
+
+
+def _in_hour(frame: pl.DataFrame, column: str, day: dt.date, hour: int) -> int:
+    start = dt.datetime.combine(day, dt.time(hour))
+    return frame.filter((pl.col(column) >= start) & (pl.col(column) < start + dt.timedelta(hours=1))).height
+
+
+def test_no_generated_time_falls_in_the_hour_the_spring_change_skips(ledger: Ledger) -> None:
+    from afas_simulator.ledger.clock import summer_time_changes
+
+    checked = 0
+    for connector in CONNECTORS:
+        if connector.id == SUBJECT_CONNECTOR:
+            continue
+        frame = ledger.frame(connector.id)
+        for f in connector.fields:
+            if f.kind is Kind.DATETIME and f.id in frame.columns:
+                for year in (2025, 2026):
+                    spring, _ = summer_time_changes(year)
+                    assert _in_hour(frame, f.id, spring, 2) == 0, (connector.id, f.id, spring)
+                    checked += 1
+    assert checked >= 8
+
+
+def test_the_autumns_repeated_hour_holds_the_night_runs_entries(tx: pl.DataFrame) -> None:
+    from afas_simulator.ledger.clock import summer_time_changes
+
+    for year in (2025, 2026):
+        _, autumn = summer_time_changes(year)
+        assert autumn.weekday() == 6 and autumn.month == 10 and autumn.day > 24
+        assert _in_hour(tx, "Created", autumn, 2) > 0, autumn
