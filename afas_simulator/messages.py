@@ -10,6 +10,7 @@ Tags in comments follow `shared/reference/afas-rest-api.md`: [C] confirmed, [S] 
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -121,8 +122,9 @@ def profit_log_reference() -> str:
 
 
 def afas_error(status: int, message: str, error_number: int = ERROR_NUMBER_FUNCTIONAL) -> Reply:
-    """AFAS's error body `{"externalMessage","errorNumber","profitLogReference"}` [C]."""
-    return json_reply(
+    """AFAS's error body `{"externalMessage","errorNumber","profitLogReference"}` [C], with the obsolete
+    `X-PROFIT-ERROR` header (base64 of the message) AFAS still sends beside it [C: "don't rely on it"]."""
+    reply = json_reply(
         {
             "externalMessage": message,
             "errorNumber": error_number,
@@ -130,6 +132,8 @@ def afas_error(status: int, message: str, error_number: int = ERROR_NUMBER_FUNCT
         },
         status,
     )
+    reply.headers["X-PROFIT-ERROR"] = base64.b64encode(message.encode("utf-8")).decode("ascii")
+    return reply
 
 
 def maintenance(retry_after_s: int, message: str = MAINTENANCE_TEXT) -> Reply:

@@ -213,6 +213,21 @@ def test_unknown_field_is_not_retried(sim, make_client):
     assert len(connector_requests(sim)) == 1
 
 
+def test_the_obsolete_x_profit_error_header_is_sent_but_the_body_is_what_counts(sim, make_client):
+    """AFAS still sends `X-PROFIT-ERROR` (base64 of the message) beside the JSON body; the client reads
+    the body and never the header (the contract: don't rely on it)."""
+    import httpx
+
+    client = make_client()
+    with pytest.raises(UnknownFieldError) as raised:
+        client.fetch(TX, administration=1, filter=Filter.where(Condition("Bestaatniet", Op.EQ, 1)))
+    raw = httpx.get(f"{sim.base_url(MEMBER)}/connectors/{TX}", params={"orderbyfieldids": "Bestaatniet"},
+                    headers={"Authorization": sim.token_header(MEMBER)})
+    assert raw.headers["x-profit-error"] and raw.json()["externalMessage"] == "Connector field 'Bestaatniet' not found"
+    # classified from the body's text, and quoting the body's log reference
+    assert "'Bestaatniet'" in str(raised.value) and "profitLogReference" in str(raised.value)
+
+
 def test_blocked_connector_is_not_retried(sim, make_client):
     from afas.errors import ConnectorBlockedError
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import re
 
 import httpx
@@ -69,6 +71,8 @@ def assert_afas_error(response: httpx.Response, status: int, message: str | None
     assert HEX32.match(body["profitLogReference"])
     if message is not None:
         assert body["externalMessage"] == message
+    # The obsolete header AFAS sends beside the body: base64 of the same message.
+    assert base64.b64decode(response.headers["x-profit-error"]).decode("utf-8") == body["externalMessage"]
     return body
 
 
