@@ -51,8 +51,9 @@ def latest_materializations(instance: dg.DagsterInstance, asset_key: dg.AssetKey
     wanted = list(dict.fromkeys(partitions))
     batch = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key, asset_partitions=wanted), limit=len(wanted))
     records = list(batch.records)
+    have = {r.partition_key for r in records}
     for key in wanted:  # a partition this run did not materialize: its earlier materialization, if any
-        if key not in {r.partition_key for r in records}:
+        if key not in have:
             records += instance.fetch_materializations(dg.AssetRecordsFilter(asset_key, asset_partitions=[key]), limit=1).records
     for record in records:
         if record.partition_key not in found:

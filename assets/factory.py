@@ -21,7 +21,7 @@ import polars as pl
 
 from afas import catalog
 from afas.catalog import Connector, Slicing
-from pipelines.partitions import AdministrationRef, parse_slice
+from pipelines.partitions import ADMINISTRATION_TAG, COMPANY_TAG, AdministrationRef, parse_slice
 from pipelines.resources import AfasResource, WarehouseResource
 from warehouse.lookups import administration_names, last_loaded
 
@@ -62,11 +62,6 @@ def _companies(store, slices: list[tuple[str, SliceSpec]]) -> dict[str, str]:
         if name:
             found[key] = f"{name} ({AdministrationRef(spec.environment, spec.administration_id).key})"
     return found
-
-
-#: Run tags naming the administration a run loads, so runs list the company and filter by it.
-ADMINISTRATION_TAG = "afas/administration"
-COMPANY_TAG = "afas/company"
 
 
 def _tag_the_run(context: dg.AssetExecutionContext, slices: list[tuple[str, SliceSpec]], companies: dict[str, str]) -> None:

@@ -18,7 +18,6 @@ from decimal import Decimal
 import dagster as dg
 import polars as pl
 
-from afas import catalog
 from warehouse.reconcile import (
     SLICE_COLUMNS,
     Reconciliation,
@@ -31,10 +30,10 @@ from warehouse.reconcile import (
 from assets.checks import check_spec, latest_materializations
 from assets.loading import LOAD_ERRORS, SliceLoad, SliceSpec, load_together
 from assets.markdown import table_markdown
+from assets.specs import BOOKS
 
 CHECK_NAME = "reconciles_with_transactions"
 _SHOWN = 10
-BOOKS = [catalog.TRANSACTIONS, catalog.TRANSACTIONS_ALLOCATED, catalog.PERIOD_VALUES]
 
 
 def reconciliation_spec(asset_key: dg.AssetKey, partitions_def, reads: Sequence[dg.AssetKey]) -> dg.AssetCheckSpec:

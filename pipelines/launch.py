@@ -50,7 +50,8 @@ def run_rows(instance: dg.DagsterInstance, run_id: str) -> dict[str, int]:
     return totals
 
 
-def _failure(instance: dg.DagsterInstance, run_id: str) -> str:
+def run_failure(instance: dg.DagsterInstance, run_id: str) -> str:
+    """Why a run failed: its first step failure's description (or error), from the run's events."""
     for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
         data = entry.dagster_event.step_failure_data
         return (data.user_failure_data.description if data.user_failure_data else None) or data.error.message
@@ -88,7 +89,7 @@ class Launcher:
             if run is not None and run.is_finished:
                 success = run.status == dg.DagsterRunStatus.SUCCESS
                 return Finished(run_id, success, run_rows(self.instance, run_id),
-                                None if success else _failure(self.instance, run_id))
+                                None if success else run_failure(self.instance, run_id))
             time.sleep(_POLL_S)
 
     def run(self, job_name: str, tags: Mapping[str, str]) -> Finished:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import dagster as dg
 
-from pipelines.launch import Finished, launcher, run_rows
+from pipelines.launch import Finished, launcher, run_failure, run_rows
 from pipelines.partitions import (
     ADMINISTRATION_PARTITIONS_NAME,
     AdministrationRef,
@@ -53,7 +53,7 @@ def _in_process(instance: dg.DagsterInstance) -> Iterator[RunMany]:
             result = defs.resolve_job_def(job).execute_in_process(instance=instance, run_config=_QUIET, tags=tags,
                                                                   raise_on_error=False)
             yield plan, Finished(result.run_id, result.success, run_rows(instance, result.run_id),
-                                 None if result.success else "the run failed; see its events")
+                                 None if result.success else run_failure(instance, result.run_id))
 
     yield run_many
 

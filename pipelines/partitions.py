@@ -162,6 +162,11 @@ def parse_slice(key: str | dg.MultiPartitionKey) -> SliceRef:
 ENVIRONMENT_TAG = "afas/environment"
 
 
+#: Run tags naming the one administration a run loads and its company (added by the run itself).
+ADMINISTRATION_TAG = "afas/administration"
+COMPANY_TAG = "afas/company"
+
+
 def environment_tags(environment: str) -> dict[str, str]:
     return {ENVIRONMENT_TAG: environment}
 

@@ -44,6 +44,13 @@ def test_sensor_adds_new_administrations_once_and_loads_their_history(pipeline):
     add_partitions(pipeline.instance, request.partition_keys)
     again = administration_partitions_sensor(dg.build_sensor_context(instance=pipeline.instance, resources=pipeline.resources))
     assert isinstance(again, dg.SkipReason)
+    # A tick that only adds the period that began says so in words (not Dagster's "empty result").
+    last = pipeline.instance.get_dynamic_partitions("afas_period")[-1]
+    pipeline.instance.delete_dynamic_partition("afas_period", last)
+    period_only = administration_partitions_sensor(
+        dg.build_sensor_context(instance=pipeline.instance, resources=pipeline.resources))
+    assert not period_only.run_requests
+    assert period_only.skip_reason.skip_message == f"no new administrations; period added: {last}"
 
 
 def test_daily_schedules_request_exact_partitions(pipeline):

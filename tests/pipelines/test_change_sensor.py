@@ -57,3 +57,15 @@ def test_a_failing_environment_is_skipped_reported_and_retried_while_the_others_
     assert json.loads(third.cursor)["failing"] == {}
     assert not third.run_requests and "looked at 2 of 2 environment(s)" in third.skip_reason.skip_message
     assert third.asset_events[0].metadata["failing"].value == 0
+
+
+def test_the_cursor_is_plain_json_and_an_older_cursor_still_reads():
+    from pipelines.change_sensor import SensorState
+
+    change = json.dumps({"modified": "2026-11-16T09:00:00", "seen": ["a"]})
+    text = SensorState({"o12345": change}, {}, None).to_json()
+    assert "\\" not in text  # per-environment cursors are objects, not JSON escaped inside JSON
+    assert json.loads(text)["environments"]["o12345"] == {"modified": "2026-11-16T09:00:00", "seen": ["a"]}
+    assert json.loads(SensorState.from_json(text).cursors["o12345"]) == json.loads(change)
+    older = json.dumps({"environments": {"o12345": change}, "failing": {}, "resume_at": None})
+    assert json.loads(SensorState.from_json(older).cursors["o12345"]) == json.loads(change)
