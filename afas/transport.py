@@ -47,6 +47,10 @@ log = logging.getLogger("afas")
 
 _UNKNOWN_FIELD = re.compile(r"field\s+'([^']+)'\s+not\s+found", re.IGNORECASE)
 
+#: How AFAS's server time-out reads, in Dutch ("De maximale tijdsduur … is verstreken" [C]) and in an
+#: environment that answers in English (the wording is not public, so the likely words).
+_TIMEOUT_MARKERS = ("maximale tijdsduur", "maximum time", "maximum duration", "timed out", "time-out", "timeout")
+
 
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
@@ -266,7 +270,7 @@ def _server_error(body: bytes, target: Target) -> AfasError:
             profit_log_reference=reference,
             afas_message=message,
         )
-    if "maximale tijdsduur" in lowered:
+    if any(marker in lowered for marker in _TIMEOUT_MARKERS):
         return ServerTimeoutError(
             f"AFAS stopped the query{what} at its 15-minute limit; we pause and retry, and the slice may need "
             "to be split finer.",

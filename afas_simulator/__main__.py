@@ -7,11 +7,15 @@ the pipeline's configuration), then serves until Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 
 from afas_simulator.config import Realism, SimulatorConfig
 from afas_simulator.simulator import Simulator, default_config
+
+#: The command line's names of the realism profiles.
+PROFILES = {"afas": Realism, "rehearsal": Realism.rehearsal, "fast": Realism.fast}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,16 +35,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="give one administration-period exactly this many transaction lines (repeatable), e.g. 1:2025:6:1000000",
     )
     p.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="afas",
+        help="afas: AFAS Online's latency, limits and rare faults (default); rehearsal: the same at a tenth of "
+        "the time with a few faults per run (the demo's); fast: limits only, no waiting, no random faults",
+    )
+    p.add_argument(
         "--latency-per-request",
         type=float,
-        default=0.0,
+        default=None,
         help="seconds every call takes at least (for a page, with --latency-per-row, its whole answer time)",
     )
-    p.add_argument("--latency-per-row", type=float, default=0.0, help="seconds more per row a page returns")
-    p.add_argument("--max-in-flight", type=int, default=8, help="more parallel calls per environment fail (default 8)")
+    p.add_argument("--latency-per-row", type=float, default=None, help="seconds more per row a page returns")
+    p.add_argument("--max-in-flight", type=int, default=None, help="more parallel calls per environment fail (AFAS: 8)")
     p.add_argument("--profit6", action="store_true", help="write decimals the Profit 6 way (-.5)")
-    p.add_argument("--transient-error-rate", type=float, default=0.0, help="share of calls answering a transient 500")
-    p.add_argument("--reset-rate", type=float, default=0.0, help="share of calls whose connection is reset")
+    p.add_argument("--transient-error-rate", type=float, default=None, help="share of calls answering a transient 500")
+    p.add_argument("--reset-rate", type=float, default=None, help="share of calls whose connection is reset")
     p.add_argument("--verbose", action="store_true", help="log every request")
     return p
 
@@ -55,14 +66,16 @@ def _big_slice(text: str) -> tuple[tuple[int, int, int], int]:
 
 def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
     """The simulator's settings from the parsed command line."""
-    realism = Realism(
-        latency_per_request_s=args.latency_per_request,
-        latency_per_row_s=args.latency_per_row,
-        max_in_flight=args.max_in_flight,
-        profit6_decimals=args.profit6,
-        transient_error_rate=args.transient_error_rate,
-        reset_rate=args.reset_rate,
-    )
+    realism = PROFILES[args.profile]()
+    overrides = {
+        "latency_per_request_s": args.latency_per_request,
+        "latency_per_row_s": args.latency_per_row,
+        "max_in_flight": args.max_in_flight,
+        "transient_error_rate": args.transient_error_rate,
+        "reset_rate": args.reset_rate,
+    }
+    realism = dataclasses.replace(realism, **{k: v for k, v in overrides.items() if v is not None})
+    realism.profit6_decimals = args.profit6
     config = default_config(
         args.seed,
         environments=args.environments,

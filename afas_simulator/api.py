@@ -12,7 +12,8 @@ sees, so it is written out once, in `_answer`:
 6. more calls in flight than `Realism.max_in_flight` → 500 [G text]
 7. scripted and random faults (500, reset, time-out, slow, blocked)
 8. the endpoint itself; GetConnector pages: connector ticked (401) and not blocked (500), query
-   valid (500), page within the cell budget (500 "Out of memory"), work within the server time-out.
+   valid (500), page within the cell budget (500 "Out of memory") and the 75 MB answer cap (500
+   "Out of String space"), work within the server time-out.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from afas_simulator.messages import (
     ERROR_NUMBER_OUT_OF_MEMORY,
     NOT_AUTHORISED_TEXT,
     OUT_OF_MEMORY_TEXT,
+    OUT_OF_STRING_SPACE_TEXT,
     SUBJECT_FILE_MISSING_TEXT,
     TRANSIENT_TEXT,
     Refusal,
@@ -41,6 +43,7 @@ from afas_simulator.messages import (
     Request,
     afas_error,
     bytes_reply,
+    in_language,
     json_reply,
     not_found,
 )
@@ -85,9 +88,12 @@ class AfasApi:
         in_flight = stats.enter()
         reply: Reply | None = None
         try:
-            reply = self._answer(request, env, segments, in_flight)
-        except Refusal as refusal:
-            reply = refusal.reply
+            try:
+                reply = self._answer(request, env, segments, in_flight)
+            except Refusal as refusal:
+                reply = refusal.reply
+            if env is not None:
+                reply = in_language(reply, env.spec.language)
         except Exception:
             # A simulator bug must still look like AFAS to the client (a 500 with a log reference).
             log.exception("simulator failed on %s %s", request.method, request.path)
@@ -171,6 +177,9 @@ class AfasApi:
             # everything for -1/-1), the way a server runs out of memory building the answer.
             return afas_error(500, OUT_OF_MEMORY_TEXT, ERROR_NUMBER_OUT_OF_MEMORY)
         body = render_rows(rows, skip=query.skip, take=query.take, profit6=realism.profit6_decimals)
+        if len(body) > realism.max_answer_bytes:
+            # [S] one call is at most 75 MB; [G] it fails the way a too-large string does.
+            return afas_error(500, OUT_OF_STRING_SPACE_TEXT, ERROR_NUMBER_OUT_OF_MEMORY)
         # The latency model is AFAS's whole answer time: the simulator's own work of selecting and
         # rendering the rows is part of it, not extra (a scripted slow-down still comes on top).
         model = sim.faults.work_seconds(rows.height, max(query.skip, 0))

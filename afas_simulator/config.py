@@ -93,6 +93,8 @@ class EnvironmentSpec:
         app_connector_blocked: the App Connector itself is blocked (every call answers 401).
         allowed_ips: when set, calls from other addresses answer 403 (IP restriction).
         field_changes: per GetConnector id, fields this environment's definition adds or lacks.
+        language: the language AFAS writes its error texts in, "nl" or "en" [G: AFAS translates
+            them; the English wording is ours, see messages.ENGLISH_TEXTS].
         ledger: the data.
     """
 
@@ -108,41 +110,90 @@ class EnvironmentSpec:
     app_connector_blocked: bool = False
     allowed_ips: frozenset[str] | None = None
     field_changes: dict[str, "FieldChanges"] = field(default_factory=dict)
+    language: str = "nl"
     ledger: LedgerSpec = field(default_factory=LedgerSpec)
+
+
+#: One AFAS answer is at most 75 MB [S]; bigger answers fail like an answer that runs out of memory.
+MAX_ANSWER_BYTES = 75 * 1000 * 1000
 
 
 @dataclass
 class Realism:
-    """Knobs that make the simulator behave like a loaded AFAS Online.
+    """Knobs that make the simulator behave like AFAS Online under an ordinary load.
+
+    The defaults are AFAS Online as the contract describes it (afas-rest-api.md §4, §6); where the
+    contract gives no number, the figure is our guess [G]. Two derived profiles:
+    `Realism.fast()` for unit tests (AFAS's limits, none of its waiting or random faults) and
+    `Realism.rehearsal()` for the demo and end-to-end tests (AFAS's behaviour, time scaled down, a
+    few transient faults per run).
 
     Attributes:
-        latency_per_request_s: every call takes at least this long.
-        latency_per_row_s: a page takes this much longer per row returned. For GetConnector pages the
-            modelled time (request + rows + deep skip) is the whole answer time: the simulator's own
-            work of building the page counts towards it.
-        deep_skip_penalty_s: added per 100,000 rows of `skip` beyond the first 100,000.
-        max_in_flight: more simultaneous calls than this per environment fail with a 500.
-        cell_budget: a page with more rows × columns than this answers 500 "Out of memory".
-        server_timeout_s: a call that would take longer answers 500 with AFAS's time-out text.
-        transient_error_rate: share of calls answering a transient 500 (seeded).
-        reset_rate: share of calls whose connection is reset without an answer (seeded).
+        latency_per_request_s: every call takes at least this long [G: 0.3 s, "a good call finishes
+            within 1 s" S].
+        latency_per_row_s: a page takes this much longer per row returned [G: 40 µs, so a page of
+            8,333 transaction lines answers in about 0.6 s]. For GetConnector pages the modelled
+            time (request + rows + deep skip) is the whole answer time: the simulator's own work of
+            building the page counts towards it.
+        deep_skip_penalty_s: added per 100,000 rows of `skip` beyond the first 100,000 [G: 2 s; the
+            contract says only that speed is "no longer acceptable" there].
+        max_in_flight: more simultaneous calls than this per environment fail with a 500 [S: 8].
+        cell_budget: a page with more rows × columns than this answers 500 "Out of memory" [G:
+            200,000, a third above AFAS's rule of thumb of 150,000 S].
+        max_answer_bytes: a page whose JSON is larger answers 500 "Out of String space" [S: 75 MB].
+        server_timeout_s: a call that would take longer answers 500 with AFAS's time-out text [C].
+        transient_error_rate: share of calls answering a transient 500 (seeded) [G].
+        reset_rate: share of calls whose connection is reset without an answer (seeded) [G].
         maintenance_until: while "now" (wall clock, `time.time()` seconds since the epoch) is before
             this, every call answers 503.
         maintenance_retry_after_s: the `retry_after` a 503 carries.
         profit6_decimals: write decimals the Profit 6 way (`-.5`).
     """
 
-    latency_per_request_s: float = 0.0
-    latency_per_row_s: float = 0.0
-    deep_skip_penalty_s: float = 0.0
+    latency_per_request_s: float = 0.3
+    latency_per_row_s: float = 0.000_04
+    deep_skip_penalty_s: float = 2.0
     max_in_flight: int = 8
-    cell_budget: int = 2_000_000
+    cell_budget: int = 200_000
+    max_answer_bytes: int = MAX_ANSWER_BYTES
     server_timeout_s: float = 900.0
-    transient_error_rate: float = 0.0
-    reset_rate: float = 0.0
+    transient_error_rate: float = 0.001
+    reset_rate: float = 0.000_5
     maintenance_until: float | None = None
     maintenance_retry_after_s: int = 7200
     profit6_decimals: bool = False
+
+    @classmethod
+    def fast(cls) -> Realism:
+        """AFAS's limits (cell budget, answer size, calls in flight, time-out) without its waiting or
+        its random faults: what unit tests run on, so each fault a test sees is one it scripted."""
+        return cls(
+            latency_per_request_s=0.0,
+            latency_per_row_s=0.0,
+            deep_skip_penalty_s=0.0,
+            transient_error_rate=0.0,
+            reset_rate=0.0,
+        )
+
+    @classmethod
+    def rehearsal(cls, time_scale: float = 0.1, fault_rate: float = 0.01) -> Realism:
+        """AFAS-like behaviour for the demo and end-to-end tests.
+
+        Args:
+            time_scale: AFAS's latencies times this (a tenth keeps the demo to about a minute while
+                paging, parallel calls and back-off still matter).
+            fault_rate: share of calls answering a transient 500; half as many connections are reset.
+                At 1 %, a run of a few hundred calls meets a few of each, which the client must retry
+                without losing or doubling a row.
+        """
+        afas = cls()
+        return cls(
+            latency_per_request_s=afas.latency_per_request_s * time_scale,
+            latency_per_row_s=afas.latency_per_row_s * time_scale,
+            deep_skip_penalty_s=afas.deep_skip_penalty_s * time_scale,
+            transient_error_rate=fault_rate,
+            reset_rate=fault_rate / 2,
+        )
 
 
 @dataclass

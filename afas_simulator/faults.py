@@ -25,6 +25,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 from afas_simulator.config import Realism
@@ -112,6 +113,7 @@ class Faults:
         self._shuffle_rng = random.Random(seed ^ 0x5EED_5A1F)
         self._lock = threading.Lock()
         self._scripted: list[ScriptedFault] = []
+        self._random_hits: Counter[str] = Counter()
 
     # ---- scripting ------------------------------------------------------------------------------
 
@@ -215,11 +217,19 @@ class Faults:
         if reset_rate > 0 or error_rate > 0:
             with self._lock:
                 draw_reset, draw_error = self._rng.random(), self._rng.random()
-            if draw_reset < reset_rate:
+                kind = "reset" if draw_reset < reset_rate else "500" if draw_error < error_rate else None
+                if kind is not None:
+                    self._random_hits[kind] += 1
+            if kind == "reset":
                 return Hit(connection_reset())
-            if draw_error < error_rate:
+            if kind == "500":
                 return Hit(afas_error(500, TRANSIENT_TEXT, ERROR_NUMBER_TRANSIENT))
         return Hit()
+
+    def random_hits(self) -> dict[str, int]:
+        """How many calls the seeded random faults have hit so far: `{"500": n, "reset": m}`."""
+        with self._lock:
+            return {"500": self._random_hits["500"], "reset": self._random_hits["reset"]}
 
     # ---- simulated work -------------------------------------------------------------------------
 

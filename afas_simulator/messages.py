@@ -15,6 +15,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import orjson
+
 from afas_simulator.wire import render_json
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -27,6 +29,7 @@ SUBJECT_NOT_AUTHORISED_TEXT = (
 BLOCKED_TEXT = "Deze GetConnector (definitie) is geblokkeerd"  # [C]
 TIMEOUT_TEXT = "De maximale tijdsduur voor het uitvoeren van de opdracht is verstreken."  # [C]
 OUT_OF_MEMORY_TEXT = "Out of memory"  # [S]
+OUT_OF_STRING_SPACE_TEXT = "Out of String space"  # [S]: an answer over 75 MB
 TRANSIENT_TEXT = "Er is een onverwachte fout opgetreden. Probeer het later opnieuw."  # [G]
 TOO_MANY_IN_FLIGHT_TEXT = (
     "Het maximale aantal gelijktijdige verzoeken voor deze omgeving is bereikt."  # [G]
@@ -34,6 +37,20 @@ TOO_MANY_IN_FLIGHT_TEXT = (
 PLAIN_TOKEN_TEXT = "Het token in de header Authorization is geen geldige Base64-tekenreeks."  # [G]
 SUBJECT_FILE_MISSING_TEXT = "Het bestand is niet gevonden of u heeft geen rechten op dit bestand."  # [G]
 MAINTENANCE_TEXT = "AFAS Online is tijdelijk niet beschikbaar wegens onderhoud."  # [G]
+
+#: The same texts from an environment whose language is English [G: AFAS translates its messages;
+#: the wording is ours]. A client must classify on status and stable markers, not on Dutch words.
+ENGLISH_TEXTS = {
+    NOT_AUTHORISED_TEXT: "GetConnector not supported for this app or the user is not authorised",
+    SUBJECT_NOT_AUTHORISED_TEXT: "AppConnectorSubject not supported for this app or the user is not authorised",
+    BLOCKED_TEXT: "This GetConnector (definition) is blocked",
+    TIMEOUT_TEXT: "The maximum time for executing the command has expired.",
+    TRANSIENT_TEXT: "An unexpected error occurred. Please try again later.",
+    TOO_MANY_IN_FLIGHT_TEXT: "The maximum number of simultaneous requests for this environment has been reached.",
+    PLAIN_TOKEN_TEXT: "The token in the Authorization header is not a valid Base-64 string.",
+    SUBJECT_FILE_MISSING_TEXT: "The file was not found or you have no rights to this file.",
+    MAINTENANCE_TEXT: "AFAS Online is temporarily unavailable due to maintenance.",
+}
 
 # `errorNumber` values [G]: AFAS sends a number, its meaning is not public. Out of memory borrows
 # Windows' E_OUTOFMEMORY, which is what a .NET server would surface.
@@ -133,6 +150,23 @@ def afas_error(status: int, message: str, error_number: int = ERROR_NUMBER_FUNCT
         status,
     )
     reply.headers["X-PROFIT-ERROR"] = base64.b64encode(message.encode("utf-8")).decode("ascii")
+    return reply
+
+
+def in_language(reply: Reply, language: str) -> Reply:
+    """The answer with AFAS's own texts in the environment's language ("nl" answers as built)."""
+    if language == "nl" or reply.status < 400 or not reply.body:
+        return reply
+    doc = orjson.loads(reply.body)
+    if "externalMessage" in doc and doc["externalMessage"] in ENGLISH_TEXTS:
+        doc["externalMessage"] = ENGLISH_TEXTS[doc["externalMessage"]]
+        translated = Reply(reply.status, render_json(doc), reply.content_type, dict(reply.headers), rows=reply.rows)
+        translated.headers["X-PROFIT-ERROR"] = base64.b64encode(doc["externalMessage"].encode("utf-8")).decode("ascii")
+        return translated
+    error = doc.get("error")
+    if isinstance(error, dict) and error.get("message") in ENGLISH_TEXTS:
+        error["message"] = ENGLISH_TEXTS[error["message"]]
+        return Reply(reply.status, render_json(doc), reply.content_type, dict(reply.headers), rows=reply.rows)
     return reply
 
 

@@ -273,7 +273,8 @@ def default_config(
             added with 2 administrations each.
         administrations: overrides the number of administrations of every environment.
         lines_per_period: overrides the transaction lines per administration and period.
-        realism: latency and fault knobs (none by default).
+        realism: latency, limit and fault knobs (AFAS Online's by default; `Realism.fast()` for unit
+            tests, `Realism.rehearsal()` for the demo).
     """
     table = list(_DEFAULT_ENVIRONMENTS[:environments])
     for i in range(max(0, environments - len(_DEFAULT_ENVIRONMENTS))):

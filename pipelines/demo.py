@@ -1,13 +1,16 @@
 """`make demo`: the whole pipeline on the local AFAS Online simulator, with no credentials.
 
-1. starts the simulator (port 8765, or a free one) and registers its environments the way a user
-   would (`connect`: verified, secret stored owner-only under data/demo/home);
+1. starts the simulator (port 8765, or a free one) behaving like AFAS Online at a tenth of its
+   latency, with a few transient faults (`Realism.rehearsal()`), and registers its environments the
+   way a user would (`connect`: verified, secret stored owner-only under data/demo/home);
 2. runs `doctor` on them;
 3. loads every asset through Dagster for all administrations over two years — administrations first,
    whose rows become the `afas_administration` partitions, then per administration its master data
    and open items, and its books period by period — as runs launched through the code location,
    like the UI's own (`pipelines.launch`), so each shows on its job's page and the Overview timeline;
-4. prints what landed in the lake (embedded: SQLite catalog, Parquet files under data/demo/lake),
+4. checks that the lake holds exactly the simulator's rows (`pipelines.simulator_check`), and says how
+   many faults the client met and retried on the way;
+5. prints what landed in the lake (embedded: SQLite catalog, Parquet files under data/demo/lake),
    how analysts attach it from DuckDB's CLI, Python or DBeaver, and a trial-balance query.
 
 The Dagster instance lives in data/demo/dagster, so `make ui` shows these runs afterwards.
@@ -88,16 +91,39 @@ def register(environments: list[tuple[str, str, str]], home: Path) -> int:
     return 0
 
 
+def lake_matches_simulator(sim) -> bool:
+    """Print, per environment and table, whether the lake holds exactly the simulator's rows."""
+    from afas.credentials import EnvironmentCode
+    from pipelines.simulator_check import compare_with_simulator
+    from warehouse import LakeSettings, Warehouse
+
+    warehouse = Warehouse(LakeSettings.from_environment(Path(os.environ["AFAS_DATA_DIR"])))
+    hits = sim.faults.random_hits()
+    print(f"\nAFAS (the simulator) answered {hits['500']} calls with a transient error and reset "
+          f"{hits['reset']} connections; the client retried each. Checking the lake against its data ...")
+    exact = True
+    for member in sim.members():
+        env = sim.environment(member)
+        key = EnvironmentCode.parse(env.spec.code).key.lower()
+        for table in compare_with_simulator(warehouse, env.data, key):
+            exact &= table.exact
+            print(f"  {key} {table}")
+    if not exact:
+        print("\nThe lake differs from the simulator's data (see above).", file=sys.stderr)
+    return exact
+
+
 def run() -> int:
     port = free_port(int(os.environ.get("AFAS_SIMULATOR_PORT") or DEMO_PORT))
     os.environ.update(demo_environment(port))
     prepare_dagster_home(Path(os.environ["DAGSTER_HOME"]))
 
-    from afas_simulator import Simulator, default_config
+    from afas_simulator import Realism, Simulator, default_config
     from pipelines.cli import main as cli
 
-    print(f"Starting the local AFAS Online simulator on port {port} ...", flush=True)
-    with Simulator(default_config()).start(port=port) as sim:
+    print(f"Starting the local AFAS Online simulator on port {port} (AFAS-like: latency at a tenth, "
+          "a few transient faults) ...", flush=True)
+    with Simulator(default_config(realism=Realism.rehearsal())).start(port=port) as sim:
         home = Path(os.environ["AFAS_PIPELINE_HOME"])
         if register(simulator_environments(port), home) or cli(["--home", str(home), "doctor"]):
             print("\nThe simulator's environments did not pass doctor; see above.", file=sys.stderr)
@@ -112,6 +138,8 @@ def run() -> int:
             print(f"\n{failed}", file=sys.stderr)
             return 1
         print(f"\nLoaded everything in {time.perf_counter() - started:.1f} s.")
+        if not lake_matches_simulator(sim):
+            return 1
     from pipelines.report import print_landing_report
 
     from warehouse import LakeSettings

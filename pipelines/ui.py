@@ -64,7 +64,8 @@ def run() -> int:
     os.environ.update(env)
     prepare_dagster_home(Path(env["DAGSTER_HOME"]))
     simulator = subprocess.Popen(
-        [sys.executable, "-m", "afas_simulator", "--port", str(port)],
+        # The demo's AFAS-like behaviour (`Realism.rehearsal()`, see pipelines.demo).
+        [sys.executable, "-m", "afas_simulator", "--port", str(port), "--profile", "rehearsal"],
         env=env, start_new_session=True, stdout=subprocess.DEVNULL,
     )
     dagster = None

@@ -16,7 +16,7 @@ os.environ.setdefault("AFAS_FIRST_YEAR", "2025")
 from afas.client import AfasClient
 from afas.connection import Connection
 from afas.settings import ClientSettings
-from afas_simulator import Simulator, default_config
+from afas_simulator import Realism, Simulator, default_config
 
 MEMBER = "12345"
 
@@ -24,7 +24,7 @@ MEMBER = "12345"
 @pytest.fixture(scope="session")
 def simulator():
     """The default two environments with small ledgers, served over loopback for the whole session."""
-    sim = Simulator(default_config(seed=4242, lines_per_period=40)).start()
+    sim = Simulator(default_config(seed=4242, lines_per_period=40, realism=Realism.fast())).start()
     yield sim
     sim.stop()
 

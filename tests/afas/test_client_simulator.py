@@ -19,6 +19,7 @@ from afas.errors import (
     UnknownFieldError,
 )
 from afas.filters import Condition, Filter, Op
+from afas_simulator import Realism
 from tests.conftest import MEMBER
 
 TX = catalog.TRANSACTIONS.id
@@ -199,6 +200,40 @@ def test_server_timeout_pauses_then_retries(sim, make_client):
     assert time.perf_counter() - started >= 0.3
 
 
+@pytest.fixture
+def english(sim):
+    """The environment answering AFAS's texts in English."""
+    spec = sim.environment(MEMBER).spec
+    spec.language = "en"
+    yield spec
+    spec.language = "nl"
+
+
+def test_english_texts_are_classified_like_dutch_ones(sim, make_client, english):
+    from afas.errors import ConnectorBlockedError, ServerTimeoutError
+
+    client = make_client(timeout_pause_s=0.01, retries=0)
+    sim.faults.script("timeout", connector=TX, delay=0.01)
+    with pytest.raises(ServerTimeoutError, match="15-minute limit"):
+        client.fetch(TX, administration=1, year=2025, period=2)
+    sim.faults.script("blocked", connector=TX)
+    with pytest.raises(ConnectorBlockedError):
+        client.fetch(TX, administration=1, year=2025, period=2)
+    saved = english.ticked
+    english.ticked = saved - {TX}
+    try:
+        with pytest.raises(ConnectorNotAuthorizedError, match=TX):
+            client.fetch(TX, administration=1, year=2025, period=1)
+    finally:
+        english.ticked = saved
+    # and a time-out in English is retried after the pause, like the Dutch one
+    sim.faults.script("timeout", connector=TX, delay=0.01)
+    retrying = make_client(timeout_pause_s=0.01)
+    got = retrying.fetch(TX, administration=1, year=2025, period=2).frame
+    assert got.height == truth(sim, TX, unit_id=1, year=2025, period=2).height
+    assert retrying.transport.stats.retries == 1
+
+
 def test_401_is_not_retried(sim, make_client):
     client = make_client(state="expired")
     with pytest.raises(AuthenticationError, match="Gebruikerstokens"):
@@ -246,6 +281,36 @@ def test_out_of_memory_halves_the_page(sim, make_client):
     assert keys(got) == keys(expected)
     statuses = {r.status for r in connector_requests(sim)}
     assert statuses == {200, 500}
+
+
+def test_an_answer_over_the_size_cap_halves_the_page(sim, make_client):
+    # AFAS answers at most 75 MB; the cap is lowered so a page of 100 lines exceeds it and one of
+    # 50 does not ("Out of String space"), and the client halves until a page fits.
+    sim.config.realism.max_answer_bytes = 30_000
+    client = make_client(cells_per_page=18 * 100)
+    expected = truth(sim, TX, unit_id=1, year=2025)
+    got = client.fetch(TX, administration=1, year=2025).frame
+    assert keys(got) == keys(expected)
+    assert got["AmtDebit"].sum() == expected["AmtDebit"].sum()
+    statuses = {r.status for r in connector_requests(sim)}
+    assert statuses == {200, 500}
+
+
+def test_afas_like_faults_and_latency_lose_and_double_nothing(sim, make_client):
+    # AFAS's behaviour at a hundredth of its latency and with faults far more often than in the
+    # demo: every transient 500 and reset is retried and the year arrives exactly, row for row.
+    rehearsal = Realism.rehearsal(time_scale=0.01, fault_rate=0.1)
+    for name in ("latency_per_request_s", "latency_per_row_s", "transient_error_rate", "reset_rate"):
+        setattr(sim.config.realism, name, getattr(rehearsal, name))
+    client = make_client(cells_per_page=18 * 20)
+    before = sim.faults.random_hits()
+    got = client.fetch(TX, administration=1, year=2025).frame
+    hits = {k: v - before[k] for k, v in sim.faults.random_hits().items()}
+    assert hits["500"] > 0 and hits["reset"] > 0, hits
+    expected = truth(sim, TX, unit_id=1, year=2025)
+    assert got.height == expected.height and keys(got) == keys(expected)
+    assert got["AmtDebit"].sum() == expected["AmtDebit"].sum() and got["AmtCredit"].sum() == expected["AmtCredit"].sum()
+    assert client.transport.stats.retries >= hits["500"] + hits["reset"]
 
 
 def test_profit6_decimals_parse(sim, make_client):
@@ -348,7 +413,7 @@ def test_a_million_row_slice_through_the_client():
     from afas_simulator import Simulator, default_config
     from tests.conftest import connection_for
 
-    config = default_config(seed=7, environments=1, administrations=1, lines_per_period=10)
+    config = default_config(seed=7, environments=1, administrations=1, lines_per_period=10, realism=Realism.fast())
     config.environments[0].ledger.big_slices = {(1, 2025, 6): 1_000_000}
     with Simulator(config) as big:
         with AfasClient(connection_for(big), ClientSettings()) as client:

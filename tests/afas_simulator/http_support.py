@@ -9,7 +9,7 @@ import re
 import httpx
 
 from afas.catalog import ADMINISTRATIONS, PERIOD_VALUES, TRANSACTIONS
-from afas_simulator import Simulator, SimulatorConfig, default_config
+from afas_simulator import Realism, Simulator, SimulatorConfig, default_config
 from afas_simulator.simulator import default_environment
 
 SEED = 777
@@ -25,7 +25,7 @@ BLOCKED_APP = "33333"  # the App Connector is blocked
 
 def server_config(seed: int = SEED) -> SimulatorConfig:
     """The two default environments (small ledgers) plus three oddly configured ones."""
-    config = default_config(seed, lines_per_period=20)
+    config = default_config(seed, lines_per_period=20, realism=Realism.fast())
     config.environments[0].ledger.big_slices = {BIG_SLICE: BIG_SLICE_LINES}
     restricted = default_environment(seed, RESTRICTED, "O55555AC", administrations=1, lines_per_period=5)
     restricted.ticked = frozenset({ADMINISTRATIONS.id, TRANSACTIONS.id, PERIOD_VALUES.id})
@@ -45,7 +45,7 @@ def make_simulator(config: SimulatorConfig) -> Simulator:
 
 def small_config(seed: int = SEED, **realism: object) -> SimulatorConfig:
     """One environment with one small administration, for tests that need their own simulator."""
-    config = default_config(seed, environments=1, administrations=1, lines_per_period=10)
+    config = default_config(seed, environments=1, administrations=1, lines_per_period=10, realism=Realism.fast())
     for name, value in realism.items():
         setattr(config.realism, name, value)
     return config

@@ -13,6 +13,7 @@ import httpx
 
 import pytest
 
+from afas_simulator import Realism
 from afas_simulator.__main__ import build_parser, config_from_args
 from afas_simulator.server import route
 
@@ -54,6 +55,15 @@ def test_parser_knobs():
     args = build_parser().parse_args(["--profit6", "--max-in-flight", "5", "--reset-rate", "0.1"])
     assert args.profit6 and args.max_in_flight == 5 and args.reset_rate == 0.1
     assert args.host == "127.0.0.1"
+
+
+def test_profiles_from_the_command_line():
+    afas = config_from_args(build_parser().parse_args([])).realism
+    assert afas == Realism()  # AFAS Online's behaviour unless told otherwise
+    assert config_from_args(build_parser().parse_args(["--profile", "fast"])).realism == Realism.fast()
+    tuned = config_from_args(build_parser().parse_args(["--profile", "rehearsal", "--latency-per-request", "0.5"])).realism
+    assert tuned.latency_per_request_s == 0.5
+    assert tuned.transient_error_rate == Realism.rehearsal().transient_error_rate
 
 
 def test_big_slices_from_the_command_line():

@@ -8,7 +8,15 @@ import httpx
 import pytest
 
 from afas.catalog import TRANSACTIONS
-from afas_simulator.messages import OUT_OF_MEMORY_TEXT, TIMEOUT_TEXT
+from afas_simulator import Realism
+from afas_simulator.messages import (
+    ENGLISH_TEXTS,
+    MAINTENANCE_TEXT,
+    NOT_AUTHORISED_TEXT,
+    OUT_OF_MEMORY_TEXT,
+    OUT_OF_STRING_SPACE_TEXT,
+    TIMEOUT_TEXT,
+)
 from tests.afas_simulator.http_support import BIG_SLICE, assert_afas_error, slice_filter
 
 URL = f"connectors/{TRANSACTIONS.id}"
@@ -74,6 +82,33 @@ def test_out_of_memory_when_a_page_has_too_many_cells(client, srv):
     assert len(client.get(URL, params=params).json()["rows"]) == 50
 
 
+def test_an_answer_over_the_size_cap_is_out_of_string_space(client, srv):
+    # AFAS answers at most 75 MB [S]; the cap is lowered to a size between one and two pages here.
+    ordered = {"orderbyfieldids": "UnitId,EntryNo,SeqNo"}
+    one_page = len(client.get(URL, params={**ordered, "take": 50}).content)
+    srv.config.realism.max_answer_bytes = one_page
+    assert client.get(URL, params={**ordered, "take": 50}).status_code == 200
+    body = assert_afas_error(client.get(URL, params={**ordered, "take": 100}), 500, OUT_OF_STRING_SPACE_TEXT)
+    assert body["errorNumber"] != -1
+
+
+def test_the_default_limits_are_afas_online_s():
+    afas = Realism()
+    assert (afas.cell_budget, afas.max_in_flight, afas.max_answer_bytes) == (200_000, 8, 75_000_000)
+    assert afas.latency_per_request_s > 0 and afas.latency_per_row_s > 0 and afas.deep_skip_penalty_s > 0
+    assert 0 < afas.transient_error_rate < 0.01 and 0 < afas.reset_rate < 0.01
+    fast = Realism.fast()
+    assert (fast.latency_per_request_s, fast.latency_per_row_s, fast.deep_skip_penalty_s) == (0, 0, 0)
+    assert (fast.transient_error_rate, fast.reset_rate) == (0, 0)
+    assert (fast.cell_budget, fast.max_answer_bytes, fast.server_timeout_s) == (
+        afas.cell_budget, afas.max_answer_bytes, afas.server_timeout_s)
+    rehearsal = Realism.rehearsal(time_scale=0.1, fault_rate=0.02)
+    assert rehearsal.latency_per_request_s == pytest.approx(afas.latency_per_request_s / 10)
+    assert rehearsal.deep_skip_penalty_s == pytest.approx(afas.deep_skip_penalty_s / 10)
+    assert (rehearsal.transient_error_rate, rehearsal.reset_rate) == (0.02, 0.01)
+    assert rehearsal.cell_budget == afas.cell_budget
+
+
 def test_server_time_out_when_the_work_takes_too_long(client, srv):
     srv.config.realism.server_timeout_s = 0.2
     srv.config.realism.latency_per_row_s = 0.01
@@ -109,3 +144,22 @@ def test_maintenance_window_is_a_503_with_retry_after_in_the_body(client, srv):
 def test_maintenance_comes_before_the_token_check(srv):
     srv.config.realism.maintenance_until = time.time() + 60
     assert httpx.get(f"{srv.base_url('12345')}/profitversion").status_code == 503
+
+
+def test_an_english_environment_answers_afas_s_texts_in_english(client, srv):
+    spec = srv.environment("12345").spec
+    spec.language = "en"
+    try:
+        srv.faults.script("timeout", delay=0.01)
+        assert_afas_error(client.get(URL), 500, ENGLISH_TEXTS[TIMEOUT_TEXT])  # the header too
+        spec.ticked = spec.ticked - {TRANSACTIONS.id}
+        assert_afas_error(client.get(URL), 401, ENGLISH_TEXTS[NOT_AUTHORISED_TEXT])
+        srv.faults.script("503")
+        assert client.get("profitversion").json()["error"]["message"] == ENGLISH_TEXTS[MAINTENANCE_TEXT]
+        # Texts that are not AFAS's own (the connector's field) stay as they are.
+        spec.ticked = spec.ticked | {TRANSACTIONS.id}
+        assert client.get(URL, params={"orderbyfieldids": "Nope"}).json()["externalMessage"] == (
+            "Connector field 'Nope' not found")
+    finally:
+        spec.language = "nl"
+        spec.ticked = spec.ticked | {TRANSACTIONS.id}

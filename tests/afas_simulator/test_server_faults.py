@@ -106,7 +106,7 @@ def test_more_than_max_in_flight_calls_fail_and_stats_see_them(srv):
     assert stats.count(f"connectors/{TRANSACTIONS.id}") == 9
 
 
-def _statuses(seed: int, calls: int) -> list[int]:
+def _statuses(seed: int, calls: int, hits: dict | None = None) -> list[int]:
     config = small_config(seed, transient_error_rate=0.3, reset_rate=0.2)
     out = []
     with make_simulator(config) as sim, afas_client(sim) as c:
@@ -115,6 +115,8 @@ def _statuses(seed: int, calls: int) -> list[int]:
                 out.append(c.get("profitversion").status_code)
             except httpx.TransportError:
                 out.append(0)
+        if hits is not None:
+            hits.update(sim.faults.random_hits())
     return out
 
 
@@ -123,3 +125,9 @@ def test_random_faults_are_seeded():
     assert first == again
     assert first != other
     assert {0, 200, 500} <= set(first)
+
+
+def test_random_faults_are_counted_as_they_hit():
+    hits: dict = {}
+    statuses = _statuses(11, 40, hits)
+    assert hits == {"500": statuses.count(500), "reset": statuses.count(0)}

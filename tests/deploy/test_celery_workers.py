@@ -17,7 +17,7 @@ import pytest
 
 from afas import catalog
 from afas.catalog import Slicing
-from afas_simulator import Simulator, default_config
+from afas_simulator import Realism, Simulator, default_config
 from pipelines.demo import register
 from pipelines.partitions import add_partitions, range_tags
 from tests.dagster_processes import BIN, ROOT, started
@@ -56,7 +56,7 @@ def test_two_celery_workers_share_the_cap_and_the_lake(tmp_path, postgres_server
     with rabbitmq_vhost() as broker, \
             fresh_database("afas_dagster", server_url=postgres_server) as dagster_db, \
             fresh_database("afas_lake", server_url=postgres_server) as lake_db, \
-            Simulator(default_config(seed=11, environments=2, lines_per_period=5)).start() as sim:
+            Simulator(default_config(seed=11, environments=2, lines_per_period=5, realism=Realism.fast())).start() as sim:
         afas_home = tmp_path / "afas-home"
         members = sim.members()
         assert register([(sim.environment(m).spec.code, sim.base_url(m), sim.token_xml(m)) for m in members],
@@ -87,6 +87,11 @@ def test_two_celery_workers_share_the_cap_and_the_lake(tmp_path, postgres_server
         for name in ("DAGSTER_POSTGRES_URL", "DAGSTER_LOCAL_ARTIFACT_DIR", "DAGSTER_COMPUTE_LOG_DIR"):
             monkeypatch.setenv(name, launcher[name])  # this process reads the launcher's instance too
         sim.config.realism.latency_per_request_s = 0.3
+        # Dagster's tables first, once: pieces started together on an empty database race creating
+        # them ("relation instance_info already exists"), as the README's deployment steps say.
+        migrated = subprocess.run([str(BIN / "dagster"), "instance", "migrate"], cwd=ROOT, env={**launcher},
+                                  capture_output=True, text=True, timeout=300)
+        assert migrated.returncode == 0, migrated.stdout[-3000:] + migrated.stderr[-3000:]
         worker_envs = [machine("worker-1"), machine("worker-2")]
         with contextlib.ExitStack() as workers:
             for i, env in enumerate(worker_envs, start=1):

@@ -14,7 +14,7 @@ import dagster as dg
 import psycopg
 import pytest
 
-from afas_simulator import Simulator, default_config
+from afas_simulator import Realism, Simulator, default_config
 from pipelines.demo import register
 from pipelines.partitions import ENVIRONMENT_TAG, add_partitions
 from tests.dagster_processes import ROOT, graphql, webserver_and_daemon
@@ -41,7 +41,7 @@ def deployment(tmp_path, monkeypatch, postgres_server):
     home.mkdir()
     shutil.copy(ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
     with fresh_database("afas_dagster", server_url=postgres_server) as db, \
-            Simulator(default_config(seed=7, environments=2, lines_per_period=5)).start() as sim:
+            Simulator(default_config(seed=7, environments=2, lines_per_period=5, realism=Realism.fast())).start() as sim:
         env = {
             "DAGSTER_HOME": str(home),
             "DAGSTER_POSTGRES_URL": db.url.replace("postgresql://", "postgresql+psycopg2://", 1),

@@ -1,5 +1,6 @@
 """End to end: `dagster dev` as a user starts it, a backfill launched through the same GraphQL mutation
-the UI uses, and DuckDB checked against the simulator's ground truth."""
+the UI uses, against a simulator behaving like AFAS Online (latency at a tenth, transient faults), and
+the lake checked row for row against the simulator's ground truth."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from afas import catalog
-from afas_simulator import Simulator, default_config
+from afas_simulator import Realism, Simulator, default_config
 from pipelines.demo import register
+from pipelines.simulator_check import compare_with_simulator
 from tests.dagster_processes import dagster_dev, graphql
 
 ADMINS = ["o12345-1", "o12345-2"]
@@ -48,7 +50,8 @@ def test_ui_backfill_over_administrations_and_periods(tmp_path, monkeypatch):
     Path(env["DAGSTER_HOME"]).mkdir()
     for k, v in env.items():
         monkeypatch.setenv(k, v)
-    with Simulator(default_config(seed=99, environments=1, lines_per_period=25)).start() as sim:
+    config = default_config(seed=99, environments=1, lines_per_period=25, realism=Realism.rehearsal())
+    with Simulator(config).start() as sim:
         spec = sim.environment("12345").spec
         assert register([(spec.code, sim.base_url("12345"), sim.token_xml("12345"))], tmp_path / "home") == 0
 
@@ -64,6 +67,10 @@ def test_ui_backfill_over_administrations_and_periods(tmp_path, monkeypatch):
             assert defs.resolve_job_def("administrations_job").execute_in_process(instance=instance).success
             add_partitions(instance, new_administration_keys(instance, WarehouseResource()))
 
+        # Beside the profile's random faults, a few certain ones while the backfill pages.
+        for kind, connector in (("500", catalog.TRANSACTIONS), ("reset", catalog.TRANSACTIONS_ALLOCATED),
+                                ("500", catalog.PERIOD_VALUES)):
+            sim.faults.script(kind, times=2, connector=connector.id)
         with dagster_dev(env, tmp_path) as url:
             params = {
                 "assetSelection": [{"path": [c.table]} for c in PERIOD_ASSETS],
@@ -81,15 +88,12 @@ def test_ui_backfill_over_administrations_and_periods(tmp_path, monkeypatch):
                 time.sleep(2)
             assert status in ("COMPLETED", "COMPLETED_SUCCESS"), (tmp_path / "dagster-dev.log").read_text()[-5000:]
 
+        assert not sim.faults.pending(), "the scripted faults were all met"
         store = WarehouseResource().warehouse()
         data = sim.environment("12345").data
-        for connector in PERIOD_ASSETS:
-            for admin in ADMINS:
-                unit = int(admin.rsplit("-", 1)[1])
-                for period in PERIODS:
-                    year, p = (int(x) for x in period.split("-"))
-                    got = store.query(
-                        f"SELECT count(*) AS n FROM {connector.table} WHERE environment = 'o12345' "
-                        f"AND administration_id = {unit} AND fiscal_year = {year} AND period = {p}"
-                    )["n"][0]
-                    assert got == data.frame(connector.id, unit, year, p).height > 0, (connector.id, admin, period)
+        units = [int(a.rsplit("-", 1)[1]) for a in ADMINS]
+        periods = [tuple(int(x) for x in p.split("-")) for p in PERIODS]
+        compared = compare_with_simulator(store, data, "o12345", connectors=PERIOD_ASSETS, units=units, periods=periods)
+        assert [c.table for c in compared] == [c.table for c in PERIOD_ASSETS]
+        for table in compared:
+            assert table.exact and table.loaded > 0, str(table)

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from afas import catalog
-from afas_simulator import Simulator, default_config
+from afas_simulator import Realism, Simulator, default_config
 from pipelines.demo import register
 from pipelines.partitions import AdministrationRef, PeriodRef, SliceRef, period_range_tags
 from tests.dagster_processes import dagster_dev
@@ -62,7 +62,9 @@ def ui(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         for k, v in env.items():
             mp.setenv(k, v)
-        with Simulator(default_config(seed=99, environments=1, administrations=2, lines_per_period=25)).start() as sim:
+        config = default_config(seed=99, environments=1, administrations=2, lines_per_period=25,
+                                realism=Realism.rehearsal())
+        with Simulator(config).start() as sim:
             partitions = load_instance(sim, tmp_path / "home")
             with dagster_dev(env, tmp_path) as url, ui_page(url) as page:
                 yield Loaded(page, sim, tmp_path, partitions)

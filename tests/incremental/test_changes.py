@@ -6,7 +6,7 @@ import dagster as dg
 import pytest
 
 from afas import catalog
-from afas_simulator import Simulator, default_config
+from afas_simulator import Realism, Simulator, default_config
 from incremental import Cursor, detect_changes
 from tests.conftest import MEMBER
 from tests.pipelines.pipeline_support import ENV, start_pipeline
@@ -18,7 +18,7 @@ LOADED = ["o12345-1|2026-03", "o12345-1|2026-05", "o12345-2|2026-04"]
 def loaded(tmp_path, monkeypatch):
     """A simulator of its own: scenarios change its books for good."""
     monkeypatch.setenv("AFAS_DATA_DIR", str(tmp_path / "data"))
-    with Simulator(default_config(seed=777, environments=1, lines_per_period=30)).start() as sim, \
+    with Simulator(default_config(seed=777, environments=1, lines_per_period=30, realism=Realism.fast())).start() as sim, \
             dg.instance_for_test() as instance:
         p = start_pipeline(sim, tmp_path, instance)
         p.load_administrations()

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from afas import catalog
-from afas_simulator import Simulator, default_config
+from afas_simulator import Realism, Simulator, default_config
 from pipelines.change_sensor import afas_change_sensor
 from pipelines.definitions import defs
 from pipelines.demo import register
@@ -76,7 +76,7 @@ def _fetched_slices(sim) -> set[tuple[str, tuple]]:
 @pytest.mark.slow
 @pytest.mark.parametrize("feed", [True, False], ids=["with-changed-entrydate", "modified-only"])
 def test_incremental_loads_equal_a_full_reload(tmp_path, monkeypatch, feed):
-    config = default_config(seed=31, environments=1, administrations=2, lines_per_period=20)
+    config = default_config(seed=31, environments=1, administrations=2, lines_per_period=20, realism=Realism.fast())
     if not feed:
         config.environments[0].ticked -= {catalog.CHANGED_ENTRY_DATES.id}
     with Simulator(config).start() as sim:

@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 
 from afas import catalog
-from afas_simulator import Simulator, default_config
+from afas_simulator import Realism, Simulator, default_config
 from assets.reconciliation import CHECK_NAME
 from incremental import Cursor, detect_changes
 from tests.pipelines.pipeline_support import ENV, start_pipeline
@@ -20,7 +20,7 @@ BOOKS = [catalog.TRANSACTIONS, catalog.TRANSACTIONS_ALLOCATED, catalog.PERIOD_VA
 @pytest.fixture
 def pipeline(tmp_path, monkeypatch):
     monkeypatch.setenv("AFAS_DATA_DIR", str(tmp_path / "data"))
-    with Simulator(default_config(seed=55, environments=1, administrations=1, lines_per_period=25)).start() as sim, \
+    with Simulator(default_config(seed=55, environments=1, administrations=1, lines_per_period=25, realism=Realism.fast())).start() as sim, \
             dg.instance_for_test() as instance:
         p = start_pipeline(sim, tmp_path, instance)
         p.load_administrations()

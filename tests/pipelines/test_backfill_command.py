@@ -8,7 +8,7 @@ import dagster as dg
 import pytest
 
 from afas import catalog
-from afas_simulator import Simulator, default_config
+from afas_simulator import Realism, Simulator, default_config
 from pipelines.cli import main as cli
 from pipelines.demo import register
 
@@ -26,7 +26,7 @@ def instance_with_partitions(tmp_path, monkeypatch):
     for key, value in {"DAGSTER_HOME": str(home), "AFAS_PIPELINE_HOME": str(tmp_path / "home"),
                        "AFAS_DATA_DIR": str(tmp_path / "data"), "AFAS_FIRST_YEAR": "2025"}.items():
         monkeypatch.setenv(key, value)
-    with Simulator(default_config(seed=3, environments=1, administrations=1, lines_per_period=10)).start() as sim:
+    with Simulator(default_config(seed=3, environments=1, administrations=1, lines_per_period=10, realism=Realism.fast())).start() as sim:
         spec = sim.environment(MEMBER).spec
         assert register([(spec.code, sim.base_url(MEMBER), sim.token_xml(MEMBER))], tmp_path / "home") == 0
         with dg.DagsterInstance.get() as instance:

@@ -7,7 +7,7 @@ import json
 import dagster as dg
 import pytest
 
-from afas_simulator import Simulator, default_config
+from afas_simulator import Realism, Simulator, default_config
 from pipelines.change_sensor import HEALTH_ASSET, afas_change_sensor
 from pipelines.demo import register
 from pipelines.load_all import load_everything
@@ -16,7 +16,7 @@ from pipelines.resources import AfasResource, WarehouseResource
 
 @pytest.fixture
 def two_environments(tmp_path, monkeypatch):
-    with Simulator(default_config(seed=7, environments=2, administrations=1, lines_per_period=10)).start() as sim:
+    with Simulator(default_config(seed=7, environments=2, administrations=1, lines_per_period=10, realism=Realism.fast())).start() as sim:
         home = tmp_path / "home"
         monkeypatch.setenv("AFAS_PIPELINE_HOME", str(home))
         monkeypatch.setenv("AFAS_DATA_DIR", str(tmp_path / "data"))
