@@ -33,6 +33,12 @@ class Kind(enum.Enum):
         return "date" if self is Kind.DATETIME else self.value
 
 
+#: What AFAS writes in an unlinked field instead of its value, whatever the field's dataType (a JSON
+#: string even in a decimal, int, date or boolean field) [S]. `afas.frames` reads it as empty in typed
+#: fields and keeps it in text fields.
+REPLACED = "(replaced)"
+
+
 class Slicing(enum.Enum):
     """How a connector's rows are split into independently loadable slices."""
 

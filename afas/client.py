@@ -8,10 +8,13 @@
 from __future__ import annotations
 
 import base64
+import logging
 import threading
 import time
+from collections import Counter
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 import orjson
@@ -28,6 +31,8 @@ from afas.paging import SlicePager, fixed_fields
 from afas.settings import ClientSettings
 from afas.transport import CallStats, Target, Transport
 
+log = logging.getLogger("afas")
+
 
 @dataclass(frozen=True)
 class FetchResult:
@@ -38,12 +43,16 @@ class FetchResult:
         requests: AFAS calls made (retries included).
         pages: pages read.
         seconds: wall time.
+        replaced: field id → cells in which AFAS sent `(replaced)` (empty in `frame` for typed
+            fields, kept as text in text fields), as received: a row read twice where a window
+            restarts (see afas/paging.py) counts twice.
     """
 
     frame: pl.DataFrame
     requests: int
     pages: int
     seconds: float
+    replaced: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -145,7 +154,9 @@ class AfasClient:
         order = order if order is not None else _default_order(connector_id)
         take = take or self.page_size(len(schema.columns))
         params = render_query(filter, order=order, skip=skip, take=take)
-        return schema.parse_page(self._connector_call(f"connectors/{connector_id}", params, connector_id))
+        page = schema.read_page(self._connector_call(f"connectors/{connector_id}", params, connector_id))
+        _warn_replaced(connector_id, schema, page.replaced)
+        return page.frame
 
     def page_size(self, n_fields: int) -> int:
         """Rows per page from the cells rule: `cells_per_page // fields`, at least 1."""
@@ -180,10 +191,16 @@ class AfasClient:
         if filter is not None:
             base = filter if base is None else base.and_(filter)
         take = self.page_size(len(schema.columns))
+        replaced: Counter[str] = Counter()
+        replaced_lock = threading.Lock()  # pages are parsed on the pool's threads
 
         def fetch_page(f: Filter | None, skip: int, size: int) -> pl.DataFrame:
             params = render_query(f, order=order, skip=skip, take=size)
-            return schema.parse_page(self._connector_call(f"connectors/{connector_id}", params, connector_id, tally))
+            page = schema.read_page(self._connector_call(f"connectors/{connector_id}", params, connector_id, tally))
+            if page.replaced:
+                with replaced_lock:
+                    replaced.update(page.replaced)
+            return page.frame
 
         pager = SlicePager(
             fetch_page,
@@ -196,7 +213,8 @@ class AfasClient:
         )
         result = pager.run()
         frame = result.frame if result.frame.width else schema.empty()
-        return FetchResult(frame, tally.requests, result.pages, time.perf_counter() - started)
+        _warn_replaced(connector_id, schema, replaced)
+        return FetchResult(frame, tally.requests, result.pages, time.perf_counter() - started, dict(replaced))
 
     # -- documents ----------------------------------------------------------------------------
 
@@ -246,6 +264,15 @@ def slice_filter(
     if period is not None:
         conditions.append(Condition(catalog.PERIOD, Op.EQ, period))
     return Filter.where(*conditions) if conditions else None
+
+
+def _warn_replaced(connector_id: str, schema: FrameSchema, replaced: Mapping[str, int]) -> None:
+    """One warning per field in which AFAS sent `(replaced)`: connector, field, count, what became of it."""
+    kept = {c.id for c in schema.columns if c.keeps_text}
+    for field_id, cells in sorted(replaced.items()):
+        outcome = "kept as AFAS's text" if field_id in kept else "read as empty"
+        log.warning("AFAS sent '%s' in %d cell(s) of %s field %s: %s", catalog.REPLACED, cells, connector_id,
+                    field_id, outcome)
 
 
 def _catalog_entry(connector_id: str) -> Connector | None:

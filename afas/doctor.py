@@ -18,7 +18,7 @@ from afas.errors import (
     ConnectorNotAuthorizedError,
     NotFoundError,
 )
-from afas.metainfo import AppInfo, compare
+from afas.metainfo import AppInfo, ConnectorInfo, compare
 
 #: AFAS's 2026 docs: existing classic tokens expire on this day, classic App Connectors stop after the next.
 CLASSIC_TOKENS_EXPIRE = dt.date(2027, 5, 1)
@@ -155,7 +155,7 @@ def _check_fields(client: AfasClient, info: AppInfo, report: Report) -> None:
         if diff.missing_optional:
             parts.append("missing (will load empty): " + ", ".join(diff.missing_optional))
         if diff.extra:
-            parts.append("extra (kept as new columns): " + ", ".join(diff.extra))
+            parts.append("extra (kept as new columns): " + ", ".join(_extra_field(live, f) for f in diff.extra))
         report.add(
             f"fields of {entry.id}",
             Status.OK if diff.ok and not diff.missing_optional else (Status.WARN if diff.ok else Status.FAIL),
@@ -163,6 +163,13 @@ def _check_fields(client: AfasClient, info: AppInfo, report: Report) -> None:
             "" if diff.ok else "The connector definition in AFAS differs from the standard one: ask whoever "
             "maintains it to restore the missing fields, or report the difference to this project.",
         )
+
+
+def _extra_field(live: ConnectorInfo, field_id: str) -> str:
+    """An extra field with its AFAS type: `Btw-nummer (string)`; a blob says how it is kept."""
+    info = live.field(field_id)
+    data_type = info.data_type if info is not None else "?"
+    return f"{field_id} ({data_type}{', kept as base64 text' if data_type == 'blob' else ''})"
 
 
 def _check_administrations(client: AfasClient, info: AppInfo, report: Report) -> None:

@@ -7,7 +7,11 @@ further than 0.05 of a cent-step from the grid has extra decimals; below 10^(14-
 own error is under 0.04 of a step). Any other page is read again by Python's decimal parser. Pages in
 the Profit 6 `-.5` style are not JSON; only when Polars refuses a page is it searched for them. Dates and
 datetimes arrive as `YYYY-MM-DDTHH:MM:SSZ` where the `Z` is false: the time is Amsterdam local time.
-Dates become `Date`; datetimes become `Datetime("us", "Europe/Amsterdam")`.
+Dates become `Date`; datetimes become `Datetime("us", "Europe/Amsterdam")`. AFAS's `(replaced)` in
+unlinked fields is dealt with on the bytes before either path reads them (afas/replaced.py): empty in
+typed fields, kept in text fields, counted per field in the `Page`. Blobs stay the base64 text AFAS
+sends [G encoding]: decoding on a guess could fail a load or corrupt the value, while the text keeps
+every byte (DuckDB's `from_base64` decodes it when needed).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import polars as pl
 from afas.catalog import Connector, Kind
 from afas.errors import ResponseFormatError
 from afas.metainfo import ConnectorInfo, kind_of
+from afas.replaced import ReplacedCells
 
 AMSTERDAM = "Europe/Amsterdam"
 _MONEY_PRECISION = 38
@@ -47,8 +52,13 @@ class Column:
             Kind.DATE: pl.Date(),
             Kind.DATETIME: pl.Datetime("us", AMSTERDAM),
             Kind.BOOL: pl.Boolean(),
-            Kind.BLOB: pl.String(),
+            Kind.BLOB: pl.String(),  # base64 text as AFAS sends it (see the module's docstring)
         }[self.kind]
+
+    @property
+    def keeps_text(self) -> bool:
+        """Whether a `(replaced)` in this field stays as AFAS's text (text and blobs), not empty."""
+        return self.kind in (Kind.TEXT, Kind.BLOB)
 
     @property
     def wire_dtype(self) -> pl.DataType:
@@ -69,11 +79,28 @@ class Column:
         return (amount.abs() >= 10 ** (_FAST_DIGITS - self.decimals)) | ((steps - steps.round()).abs() > _GRID_TOLERANCE)
 
 
+@dataclass(frozen=True)
+class Page:
+    """One GetConnector answer, typed.
+
+    Attributes:
+        frame: the rows.
+        replaced: field id → cells in which AFAS sent `(replaced)` (null in `frame` for typed
+            fields, the text itself for text fields); only fields that had any.
+    """
+
+    frame: pl.DataFrame
+    replaced: dict[str, int]
+
+
 class FrameSchema:
     """The typed shape of a connector's rows, from live metainfo (catalog kinds where known)."""
 
     def __init__(self, columns: list[Column]):
         self.columns = columns
+        self._replaced = ReplacedCells(
+            emptied=[c.id for c in columns if not c.keeps_text], kept=[c.id for c in columns if c.keeps_text]
+        )
         self._wire = pl.Struct({c.id: c.wire_dtype for c in columns})
         self._page_schema = {"skip": pl.Int64(), "take": pl.Int64(), "rows": pl.List(self._wire)}
         money = [c for c in columns if c.kind is Kind.MONEY]
@@ -102,11 +129,19 @@ class FrameSchema:
         return pl.DataFrame(schema={c.id: c.dtype for c in self.columns})
 
     def parse_page(self, body: bytes) -> pl.DataFrame:
-        """One GetConnector answer (`{"skip","take","rows":[…]}`) as a typed frame.
+        """One GetConnector answer (`{"skip","take","rows":[…]}`) as a typed frame (see `read_page`)."""
+        return self.read_page(body).frame
+
+    def read_page(self, body: bytes) -> Page:
+        """One GetConnector answer (`{"skip","take","rows":[…]}`): typed rows and `(replaced)` counts.
 
         Raises:
             ResponseFormatError: the body is not the documented JSON or a value has the wrong type.
         """
+        body, replaced = self._replaced.strip(body)
+        return Page(self._parse(body), replaced)
+
+    def _parse(self, body: bytes) -> pl.DataFrame:
         try:
             try:
                 frame = self._parse_fast(body)

@@ -23,6 +23,8 @@ class FieldInfo:
         data_type: string, int, decimal, date, boolean or blob.
         label: AFAS's caption.
         decimals: digits after the point for decimals (None when AFAS does not say).
+        values: for a field backed by a code table, its (code, description) pairs in AFAS's order;
+            empty when AFAS lists none (most fields) or lists them in a shape we cannot read.
     """
 
     id: str
@@ -31,6 +33,7 @@ class FieldInfo:
     length: int | None = None
     decimals: int | None = None
     control_type: int | None = None
+    values: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,9 +163,33 @@ def parse_connector_info(connector_id: str, body: Any) -> ConnectorInfo:
                 length=_int_or_none(raw.get("length")),
                 decimals=_int_or_none(raw.get("decimals")),
                 control_type=_int_or_none(raw.get("controlType")),
+                values=_code_values(raw.get("values")),
             )
         )
     return ConnectorInfo(str(body.get("name") or connector_id), str(body.get("description") or ""), tuple(fields))
+
+
+def _code_values(raw: Any) -> tuple[tuple[str, str], ...]:
+    """A code table's `values` as (code, description) pairs; what cannot be read is left out.
+
+    The shape `[{"id","description"}]` is our guess [G], so this never fails: a `values` that is
+    not a list gives no pairs, an item without an id is skipped, and key case is ignored. The
+    descriptions only explain codes; a load does not need them.
+    """
+    if not isinstance(raw, list):
+        return ()
+    pairs = []
+    for item in raw:
+        if not isinstance(item, dict):
+            continue
+        keys = {str(k).lower(): v for k, v in item.items()}
+        code = keys.get("id")
+        if code is None or code == "" or isinstance(code, (dict, list)):
+            continue
+        description = keys.get("description")
+        readable = description is not None and not isinstance(description, (dict, list))
+        pairs.append((str(code), str(description) if readable else ""))
+    return tuple(pairs)
 
 
 def kind_of(info: FieldInfo, catalog: Connector | None) -> Kind:

@@ -28,7 +28,7 @@ import polars as pl
 
 from afas_simulator import query as q
 from afas_simulator.auth import authorize_connector, authorize_subject, canonical_connector_id, check_ip
-from afas_simulator.definitions import break_row, reshape
+from afas_simulator.definitions import break_row, replaced_cells, reshape
 from afas_simulator.environment import Environment
 from afas_simulator.faults import Hit
 from afas_simulator.messages import (
@@ -168,7 +168,8 @@ class AfasApi:
         except KeyError:
             # Ticked but without data here: to the caller it does not exist.
             return afas_error(401, NOT_AUTHORISED_TEXT)
-        rows = reshape(q.page(result, query), env.spec.field_changes.get(connector.id))
+        changes = env.spec.field_changes.get(connector.id)
+        rows = reshape(q.page(result, query), changes)
         if hit.bad_row:
             rows = break_row(rows, connector, hit.bad_row)
         realism = sim.faults.realism
@@ -176,7 +177,8 @@ class AfasApi:
             # [G] measured on the rows actually answered (take × columns when the page is full;
             # everything for -1/-1), the way a server runs out of memory building the answer.
             return afas_error(500, OUT_OF_MEMORY_TEXT, ERROR_NUMBER_OUT_OF_MEMORY)
-        body = render_rows(rows, skip=query.skip, take=query.take, profit6=realism.profit6_decimals)
+        body = render_rows(rows, skip=query.skip, take=query.take, profit6=realism.profit6_decimals,
+                           replaced=replaced_cells(rows, connector, changes))
         if len(body) > realism.max_answer_bytes:
             # [S] one call is at most 75 MB; [G] it fails the way a too-large string does.
             return afas_error(500, OUT_OF_STRING_SPACE_TEXT, ERROR_NUMBER_OUT_OF_MEMORY)

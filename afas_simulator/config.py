@@ -92,7 +92,8 @@ class EnvironmentSpec:
         blocked_connectors: GetConnectors blocked by AFAS's fair-use policy.
         app_connector_blocked: the App Connector itself is blocked (every call answers 401).
         allowed_ips: when set, calls from other addresses answer 403 (IP restriction).
-        field_changes: per GetConnector id, fields this environment's definition adds or lacks.
+        field_changes: per GetConnector id, fields this environment's definition adds or lacks, and
+            fields whose unlinked values read "(replaced)".
         language: the language AFAS writes its error texts in, "nl" or "en" [G: AFAS translates
             them; the English wording is ours, see messages.ENGLISH_TEXTS].
         ledger: the data.

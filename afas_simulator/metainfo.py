@@ -1,7 +1,9 @@
 """`GET /metainfo` and `GET /metainfo/get/{id}`, derived from the environment and the catalog.
 
 The client reads these at run time to check the connectors' fields, so they come from the same
-catalog the client compiles against: a field added to the catalog shows up here by itself.
+catalog the client compiles against: a field added to the catalog shows up here by itself. Fields
+that take their value from a code table also list the codes (`values`), from the ledger's own
+tables, so every code a row holds has its description.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from afas.catalog import CONNECTORS, SUBJECT_CONNECTOR, Connector, Kind
 from afas.catalog import connector as catalog_connector
 from afas_simulator.config import EnvironmentSpec
 from afas_simulator.definitions import FieldChanges
+from afas_simulator.ledger.chart import CURRENCY, CURRENCY_NAME, JOURNAL_NAMES, JOURNALS, VAT_CODES, VAT_NAMES
+from afas_simulator.ledger.documents import DOSSIER_TYPES
 
 # [G] AFAS's `length` and `controlType` per kind: AFAS's example shows controlType 1 for free text
 # and 5 for a code field; the rest is our pick. Clients must not depend on them.
@@ -32,6 +36,17 @@ _CONTROL_TYPE = {
     Kind.DATETIME: 8,
     Kind.BOOL: 6,
     Kind.BLOB: 12,
+}
+
+#: Code-table fields and their codes with descriptions, as `/metainfo/get/{id}` lists them in
+#: `values` [G shape `[{"id","description"}]`; codes as text, like AFAS's other ids]. Keyed by field
+#: id: the field means the same table in every connector that has it. `AccountType` is left out: its
+#: values are their own descriptions (`Balans`, `Winst & verlies`).
+CODE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "JournalId": tuple(zip(JOURNALS, JOURNAL_NAMES, strict=True)),
+    "VatCode": tuple(zip(VAT_CODES, VAT_NAMES, strict=True)),
+    "CurrencyId": ((CURRENCY, CURRENCY_NAME),),
+    "TypeId": tuple((str(code), name) for code, name in DOSSIER_TYPES.items()),
 }
 
 
@@ -103,7 +118,20 @@ def connector_metainfo(connector: Connector, changes: FieldChanges | None = None
         "name": connector.id,
         "description": connector.description,
         "fields": [
-            {**{"id": f["id"], "fieldId": f"U{i:03d}"}, **{k: v for k, v in f.items() if k != "id"}, "decimalsFieldId": ""}
+            {
+                **{"id": f["id"], "fieldId": f"U{i:03d}"},
+                **{k: v for k, v in f.items() if k != "id"},
+                "decimalsFieldId": "",
+                **_code_table(f["id"]),
+            }
             for i, f in enumerate(fields, start=1)
         ],
     }
+
+
+def _code_table(field_id: str) -> dict:
+    """`{"values": [...]}` for a code-table field, nothing for any other."""
+    codes = CODE_TABLES.get(field_id)
+    if codes is None:
+        return {}
+    return {"values": [{"id": code, "description": description} for code, description in codes]}

@@ -12,15 +12,22 @@ survive a round trip). Two decimals leave 13 digits before the point, so amounts
 10,000,000,000,000.00 in absolute value go that way (test_wire.py checks 60,000 amounts up to that bound).
 Rarer, larger amounts are written as text and unquoted afterwards (see `_unquote`). Profit 6 style
 (`-.5`) is byte surgery on the written doubles, anchored on the field keys (see `_profit6`).
+
+AFAS's literal `(replaced)` (see `definitions.replaced_cells`) is a JSON string in any field, numbers
+and booleans included. A number or boolean column holding it is written as text, like the large
+amounts, and unquoted afterwards except where it holds `(replaced)`.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 import polars as pl
+
+from afas.catalog import REPLACED
 
 #: Significant digits every decimal keeps through a double and back (IEEE 754 binary64).
 _FLOAT_EXACT_DIGITS = 15
@@ -33,7 +40,14 @@ def render_json(obj: Any) -> bytes:
     return orjson.dumps(obj)
 
 
-def render_rows(frame: pl.DataFrame, *, skip: int, take: int, profit6: bool = False) -> bytes:
+def render_rows(
+    frame: pl.DataFrame,
+    *,
+    skip: int,
+    take: int,
+    profit6: bool = False,
+    replaced: Mapping[str, pl.Series] | None = None,
+) -> bytes:
     """The body of a GetConnector answer.
 
     Args:
@@ -43,6 +57,8 @@ def render_rows(frame: pl.DataFrame, *, skip: int, take: int, profit6: bool = Fa
         take: the `take` the caller asked for, echoed (-1 for "everything").
         profit6: write money the Profit 6 way, without the zero before the point (`-0.5` → `-.5`,
             `0.25` → `.25`, `0.0` → `.0`). Not valid JSON, which is exactly what old Profit sent.
+        replaced: column → boolean mask over the rows: where true, the cell is the JSON string
+            `"(replaced)"` whatever the column's type (see `definitions.replaced_cells`).
 
     Returns:
         `{"skip":S,"take":T,"rows":[{...},...]}` on one line, UTF-8. Every column is present in
@@ -53,8 +69,13 @@ def render_rows(frame: pl.DataFrame, *, skip: int, take: int, profit6: bool = Fa
     parts: list[bytes | memoryview] = [b'{"skip":%d,"take":%d,"rows":[' % (skip, take)]
     if frame.height:
         money = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.Decimal)]
-        as_text = _beyond_float(frame, money)
-        prepared = frame.select(_prepare(name, dtype, name in as_text, profit6) for name, dtype in frame.schema.items())
+        masks = {name: mask for name, mask in (replaced or {}).items() if name in frame.columns and mask.any()}
+        # Columns written as text and unquoted afterwards: large amounts, and numbers and booleans
+        # that hold `(replaced)` in some rows (text, dates and datetimes are JSON strings anyway).
+        as_text = _beyond_float(frame, money) | {name for name in masks if _unquoted_on_the_wire(frame.schema[name])}
+        prepared = frame.select(
+            _prepare(name, dtype, name in as_text, profit6, masks.get(name)) for name, dtype in frame.schema.items()
+        )
         if frame.columns[-1] in as_text:
             # Unquoting anchors on the key after a money value; give the last column one.
             prepared = prepared.with_columns(pl.lit(None, pl.Null).alias(_END))
@@ -66,7 +87,7 @@ def render_rows(frame: pl.DataFrame, *, skip: int, take: int, profit6: bool = Fa
             if as_text or (profit6 and money):
                 text = buf.getvalue()
                 if as_text:
-                    text = _unquote(text, prepared.columns, as_text)
+                    text = _unquote(text, prepared.columns, as_text, set(masks))
                 if profit6:
                     text = _profit6(text, [m for m in money if m not in as_text])
                 if prepared.columns[-1] == _END:
@@ -80,8 +101,14 @@ def render_rows(frame: pl.DataFrame, *, skip: int, take: int, profit6: bool = Fa
     return b"".join(parts)
 
 
-def _prepare(name: str, dtype: pl.DataType, as_text: bool, profit6: bool) -> pl.Expr:
-    col = pl.col(name)
+def _prepare(name: str, dtype: pl.DataType, as_text: bool, profit6: bool, replaced: pl.Series | None) -> pl.Expr:
+    expr = _wire_value(pl.col(name), dtype, as_text, profit6)
+    if replaced is not None:
+        expr = pl.when(pl.lit(replaced)).then(pl.lit(REPLACED)).otherwise(expr)
+    return expr.alias(name)
+
+
+def _wire_value(col: pl.Expr, dtype: pl.DataType, as_text: bool, profit6: bool) -> pl.Expr:
     if isinstance(dtype, pl.Decimal):
         if not as_text:
             return col.cast(pl.Float64)
@@ -92,7 +119,14 @@ def _prepare(name: str, dtype: pl.DataType, as_text: bool, profit6: bool) -> pl.
         return col.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(dtype, pl.Date):
         return col.dt.strftime("%Y-%m-%dT00:00:00Z")
+    if as_text:
+        return col.cast(pl.String)  # an int or boolean holding `(replaced)`: `12`, `true`, unquoted later
     return col
+
+
+def _unquoted_on_the_wire(dtype: pl.DataType) -> bool:
+    """Whether AFAS writes this type's values as bare JSON (numbers, booleans), not as strings."""
+    return dtype.is_numeric() or dtype == pl.Boolean()
 
 
 def _beyond_float(frame: pl.DataFrame, money: list[str]) -> set[str]:
@@ -106,19 +140,24 @@ def _beyond_float(frame: pl.DataFrame, money: list[str]) -> set[str]:
     }
 
 
-def _unquote(body: bytes, columns: list[str], as_text: set[str]) -> bytes:
-    """Turn `"F":"12.34"` into `"F":12.34` for the money columns written as text.
+def _unquote(body: bytes, columns: list[str], as_text: set[str], replaced: set[str]) -> bytes:
+    """Turn `"F":"12.34"` into `"F":12.34` for the columns written as text, except `"(replaced)"`.
 
     Plain byte replacement is exact because inside a JSON string every `"` is escaped, so a
     sequence starting with an unescaped `"` can only be structure: `"F":"` opens F's value, and
     `","N":` (N the column after F) can only close it, since F comes before N in every row. The
-    temporary last column `_END` gives every money column a successor; the caller drops it.
+    temporary last column `_END` gives every such column a successor; the caller drops it. A
+    `(replaced)` cell is unquoted with the rest and quoted again: `"F":(replaced)` is no JSON, so
+    the bytes can only be that cell.
     """
     for name, successor in zip(columns, columns[1:], strict=False):
         if name not in as_text:
             continue
         key, nxt = _key(name), _key(successor)
         body = body.replace(key + b':"', key + b":").replace(b'",' + nxt + b":", b"," + nxt + b":")
+        if name in replaced:
+            bare = REPLACED.encode()
+            body = body.replace(key + b":" + bare, key + b':"' + bare + b'"')
     return body
 
 

@@ -110,12 +110,18 @@ VAT_RECEIVABLE = acc("1510")
 #: Journal ids ("dagboeken"): 10 purchases, 20 sales, 50 bank, 70 memorial, 90 memorial
 #: corrections (also opening balances); lines store the position.
 JOURNALS: tuple[str, ...] = ("10", "20", "50", "70", "90")
+JOURNAL_NAMES: tuple[str, ...] = ("Inkoopboek", "Verkoopboek", "Bank", "Memoriaal", "Memoriaal correcties")
 PURCHASE, SALES, BANK_JOURNAL, MEMORIAL, CORRECTIONS = range(5)
 
 #: VAT codes ("btw-codes") with their rates in percent; lines store the position.
 VAT_CODES: tuple[str, ...] = ("0", "1", "2")
 VAT_RATES: tuple[int, ...] = (0, 21, 9)
 VAT_NONE, VAT_HIGH, VAT_LOW = range(3)
+VAT_NAMES: tuple[str, ...] = ("Geen btw", f"Btw hoog {VAT_RATES[VAT_HIGH]}%", f"Btw laag {VAT_RATES[VAT_LOW]}%")
+
+#: The currency every administration books and invoices in.
+CURRENCY = "EUR"
+CURRENCY_NAME = "Euro"
 
 
 @dataclass(frozen=True)

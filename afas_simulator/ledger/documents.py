@@ -26,6 +26,11 @@ from .unit import Context, UnitBase
 TYPE_PURCHASE_INVOICE = 12
 TYPE_SALES_INVOICE = 13
 TYPE_BANK_STATEMENT = 20
+DOSSIER_TYPES: dict[int, str] = {
+    TYPE_PURCHASE_INVOICE: "Inkoopfactuur",
+    TYPE_SALES_INVOICE: "Verkoopfactuur",
+    TYPE_BANK_STATEMENT: "Bankafschrift",
+}
 SUBJECT_BLOCK = 1_000_000
 
 

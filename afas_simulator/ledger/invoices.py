@@ -23,6 +23,7 @@ from .bulk import clip_times
 from .chart import (
     BANK,
     BANK_JOURNAL,
+    CURRENCY,
     PAYABLES as PAYABLES_ACCOUNT,
     PURCHASE,
     RECEIVABLES as RECEIVABLES_ACCOUNT,
@@ -331,7 +332,7 @@ def open_items(kind: int, unit_id: int, table: InvoiceTable, parties: Parties, l
         "InvoiceNr": numbers,
         "InvoiceDate": frames.dates(a["invoice_date"][keep]),
         "ExpDate": frames.dates(a["invoice_date"][keep] + DUE_DAYS),
-        "CurrencyId": "EUR",
+        "CurrencyId": CURRENCY,
         "AmtInvoice": frames.money(gross[keep]),
         "AmtInvoiceCurr": frames.money(gross[keep]),
         "Balance": frames.money(balance[keep]),

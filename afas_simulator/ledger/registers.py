@@ -11,7 +11,7 @@ from afas.catalog import ACCOUNTS as ACCOUNTS_CONNECTOR
 from afas.catalog import ADMINISTRATIONS, ALLOCATION_CODES, CHANGED_ENTRY_DATES
 
 from . import frames
-from .chart import ACCOUNTS, AXES, acc
+from .chart import ACCOUNTS, AXES, CURRENCY, acc
 from .clock import US_PER_DAY, to_us
 from .names import ADMINISTRATIONS as ADMIN_NAMES
 from .unit import Context
@@ -39,7 +39,7 @@ def administrations(units: dict[int, tuple[str, str]]) -> pl.DataFrame:
             "AdminId": ids,
             "AdminNm": [units[i][0] for i in ids],
             "AdminCd": [units[i][1] for i in ids],
-            "CurrencyId": "EUR",
+            "CurrencyId": CURRENCY,
             "Blocked": False,
         },
     )

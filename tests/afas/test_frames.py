@@ -91,3 +91,27 @@ def test_amsterdam_times_across_the_clock_changes_and_with_fractions():
     assert utc[1] == dt.datetime(2025, 10, 26, 0, 30, tzinfo=dt.timezone.utc)  # the first, summer-time instant
     assert modified[2] == dt.datetime(2025, 7, 1, 14, 3, 9, 250000, tzinfo=AMS)
     assert modified[3] is None
+
+
+@pytest.mark.parametrize("big", [False, True], ids=["fast path", "exact path"])
+def test_replaced_is_empty_in_typed_fields_on_either_path(big):
+    amount = b"123456789012345.67" if big else b"370.77"
+    body = (
+        b'{"skip":0,"take":100,"rows":[{"UnitId":1,"Year":"(replaced)","AmtDebit":"(replaced)","AmtCredit":.5,'
+        b'"EntryDate" : "(replaced)","Description":"(replaced)"},'
+        b'{"UnitId":1,"Year":2025,"AmtDebit":' + amount + b',"AmtCredit":0,"EntryDate":"2025-03-01T00:00:00Z",'
+        b'"Description":"{\\"AmtDebit\\":\\"(replaced)\\"}, \\"(replaced)\\""}]}'
+    )
+    page = SCHEMA.read_page(body)
+    first, second = page.frame.rows(named=True)
+    assert (first["Year"], first["AmtDebit"], first["EntryDate"]) == (None, None, None)
+    assert first["AmtCredit"] == Decimal("0.50") and first["Description"] == "(replaced)"
+    assert second["AmtDebit"] == Decimal(amount.decode()) and second["Year"] == 2025
+    assert second["Description"] == '{"AmtDebit":"(replaced)"}, "(replaced)"'  # text that merely says it
+    assert page.replaced == {"Year": 1, "AmtDebit": 1, "EntryDate": 1, "Description": 1}
+    assert page.frame.schema == SCHEMA.empty().schema
+    assert SCHEMA.parse_page(body).equals(page.frame)
+
+
+def test_a_page_without_replaced_reports_none():
+    assert SCHEMA.read_page(page([{"UnitId": 1, "Description": "vervangen"}])).replaced == {}

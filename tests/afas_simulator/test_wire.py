@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from decimal import Decimal
@@ -187,3 +188,35 @@ def test_million_rows_filter_order_page_render() -> None:
     assert elapsed < 10, f"1,000,000 rows took {elapsed:.1f} s"
     last = orjson.loads(body[body.rindex(b'{"UnitId"') : -2])
     assert (last["UnitId"], last["EntryNo"], last["SeqNo"]) == expected.select("UnitId", "EntryNo", "SeqNo").row(-1)
+
+
+def test_replaced_cells_are_json_strings_in_every_type() -> None:
+    df = pl.DataFrame({
+        "n": pl.Series([1, 2, None], dtype=pl.Int64),
+        "amount": pl.Series([Decimal("-0.50"), Decimal("12.30"), None], dtype=pl.Decimal(18, 2)),
+        "big": pl.Series([Decimal("12345678901234567.80"), Decimal("1.00"), None], dtype=pl.Decimal(20, 2)),
+        "day": [dt.date(2025, 3, 1), dt.date(2025, 3, 2), None],
+        "flag": [True, False, None],
+        "text": ["a", "(replaced) is text too", None],
+    })  # fmt: skip
+    chosen = pl.Series([True, False, True])
+    replaced = {name: chosen for name in df.columns}
+    body = render_rows(df, skip=0, take=3, replaced=replaced)
+    assert body == (
+        b'{"skip":0,"take":3,"rows":['
+        b'{"n":"(replaced)","amount":"(replaced)","big":"(replaced)","day":"(replaced)","flag":"(replaced)",'
+        b'"text":"(replaced)"},'
+        b'{"n":2,"amount":12.30,"big":1.00,"day":"2025-03-02T00:00:00Z","flag":false,"text":"(replaced) is text too"},'
+        b'{"n":"(replaced)","amount":"(replaced)","big":"(replaced)","day":"(replaced)","flag":"(replaced)",'
+        b'"text":"(replaced)"}]}'
+    )
+    # Profit 6 style still drops the zero of the amounts beside a (replaced) one; the rest is unchanged.
+    old = render_rows(df, skip=0, take=3, replaced={"amount": pl.Series([False, True, False])}, profit6=True)
+    assert b'"amount":-.50,' in old and b'"amount":"(replaced)",' in old and b'"amount":null,' in old
+    # A number column holding (replaced) may be the last one: no helper column is left behind.
+    assert render_rows(df.select("text", "n"), skip=0, take=3, replaced={"n": chosen}) == (
+        b'{"skip":0,"take":3,"rows":[{"text":"a","n":"(replaced)"},{"text":"(replaced) is text too","n":2},'
+        b'{"text":null,"n":"(replaced)"}]}'
+    )
+    # Without a mask (or with an all-false one) nothing changes.
+    assert render_rows(df, skip=0, take=3, replaced={"n": pl.Series([False] * 3)}) == render_rows(df, skip=0, take=3)

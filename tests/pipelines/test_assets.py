@@ -124,6 +124,29 @@ def test_an_extra_field_adds_a_column_and_is_reported(pipeline):
     assert pipeline.table(catalog.TRANSACTIONS)["btw_nummer"][0] == "X0"
 
 
+def test_replaced_values_hyphenated_ids_and_blobs_reach_the_lake(pipeline):
+    env = pipeline.sim.environment(MEMBER).spec
+    added = (ExtraField("Btw-nummer"), ExtraField("Handtekening", "blob"))
+    replaced = {"VatAmt": 0.5, "Btw-nummer": 0.5}
+    env.field_changes = {catalog.TRANSACTIONS.id: FieldChanges(added=added, replaced=replaced)}
+    try:
+        result = pipeline.materialize([catalog.TRANSACTIONS], partition_key=PERIOD)
+    finally:
+        env.field_changes = {}
+    meta = result.get_asset_materialization_events()[0].materialization.metadata
+    assert meta["new_afas_fields"].value == {"Btw-nummer": "btw_nummer", "Handtekening": "handtekening"}
+    table = pipeline.table(catalog.TRANSACTIONS)
+    truth = pipeline.sim.environment(MEMBER).data.frame(catalog.TRANSACTIONS.id, 1, 2025, 3)
+    # Half the amounts arrived as "(replaced)": stored as NULL, never as 0; text keeps AFAS's word.
+    assert table.height == truth.height
+    assert table["vat_amount"].null_count() > truth["VatAmt"].null_count()
+    assert 0 < (table["btw_nummer"] == "(replaced)").sum() < table.height
+    assert table.schema["handtekening"] == pl.String
+    first = pipeline.warehouse().query(
+        "SELECT from_base64(handtekening) AS b FROM transactions ORDER BY entry_no, line_no LIMIT 1")
+    assert first["b"][0] == b"Bijlage 0"  # the base64 text decodes where it is needed
+
+
 def test_a_missing_required_field_fails_naming_connector_and_field(pipeline):
     env = pipeline.sim.environment(MEMBER).spec
     env.field_changes = {catalog.TRANSACTIONS.id: FieldChanges(removed=frozenset({"AccountNo"}))}
