@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import logging
 from decimal import Decimal
 
@@ -20,6 +19,7 @@ from afas.settings import ClientSettings
 from afas_simulator import Realism, Simulator, default_config
 from afas_simulator.definitions import ExtraField, FieldChanges, replaced_cells, reshape
 from schemas import validate
+from tests.afas_simulator.http_support import definition
 from tests.conftest import MEMBER, connection_for
 
 TX = catalog.TRANSACTIONS
@@ -41,18 +41,6 @@ def exact_pages(monkeypatch) -> list[int]:
 
     monkeypatch.setattr(FrameSchema, "_parse_exact", counted)
     return calls
-
-
-@contextlib.contextmanager
-def definition(sim: Simulator, connector_id: str, changes: FieldChanges, member: str = MEMBER):
-    """The environment's definition of one connector changed for the duration of the block."""
-    env = sim.environment(member).spec
-    saved = dict(env.field_changes)
-    env.field_changes = {**saved, connector_id: changes}
-    try:
-        yield
-    finally:
-        env.field_changes = saved
 
 
 def expected_after_replacing(

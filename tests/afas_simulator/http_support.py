@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 
 import re
 
@@ -10,6 +11,7 @@ import httpx
 
 from afas.catalog import ADMINISTRATIONS, PERIOD_VALUES, TRANSACTIONS
 from afas_simulator import Realism, Simulator, SimulatorConfig, default_config
+from afas_simulator.definitions import FieldChanges
 from afas_simulator.simulator import default_environment
 
 SEED = 777
@@ -79,3 +81,15 @@ def assert_afas_error(response: httpx.Response, status: int, message: str | None
 def slice_filter(unit: int, year: int, period: int) -> dict[str, str]:
     """Query parameters that select one administration × year × period."""
     return {"filterfieldids": "UnitId,Year,Period", "filtervalues": f"{unit},{year},{period}", "operatortypes": "1,1,1"}
+
+
+@contextlib.contextmanager
+def definition(sim: Simulator, connector_id: str, changes: FieldChanges, member: str = MEMBER):
+    """The environment's definition of one connector changed for the duration of the block."""
+    env = sim.environment(member).spec
+    saved = dict(env.field_changes)
+    env.field_changes = {**saved, connector_id: changes}
+    try:
+        yield
+    finally:
+        env.field_changes = saved

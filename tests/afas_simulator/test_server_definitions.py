@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 from decimal import Decimal
 
@@ -13,22 +12,10 @@ from afas.catalog import ACCOUNTS, ADMINISTRATIONS, CONNECTORS, DOSSIER_ITEMS, R
 from afas_simulator.definitions import ExtraField, FieldChanges
 from afas_simulator.ledger.chart import JOURNALS, VAT_CODES
 from afas_simulator.metainfo import CODE_TABLES
-from tests.afas_simulator.http_support import BIG_SLICE, BIG_SLICE_LINES, MEMBER, slice_filter
+from tests.afas_simulator.http_support import BIG_SLICE, BIG_SLICE_LINES, MEMBER, definition, slice_filter
 
 TX = TRANSACTIONS
 ALL = {"skip": -1, "take": -1}
-
-
-@contextlib.contextmanager
-def definition(srv, connector_id: str, changes: FieldChanges):
-    """The environment's definition of one connector changed for the duration of the block."""
-    env = srv.environment(MEMBER).spec
-    saved = dict(env.field_changes)
-    env.field_changes = {**saved, connector_id: changes}
-    try:
-        yield
-    finally:
-        env.field_changes = saved
 
 
 def rows(client, connector_id: str, **params) -> list[dict]:
