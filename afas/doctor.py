@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from afas import catalog
@@ -18,6 +19,7 @@ from afas.errors import (
     ConnectorNotAuthorizedError,
     NotFoundError,
 )
+from afas.filters import Condition, Filter, Op
 from afas.metainfo import AppInfo, ConnectorInfo, compare
 
 #: AFAS's 2026 docs: existing classic tokens expire on this day, classic App Connectors stop after the next.
@@ -69,7 +71,8 @@ _SUBJECT_STEP = (
 
 
 def diagnose(client: AfasClient, *, today: dt.date | None = None) -> Report:
-    """Check token, ticked connectors, their fields, the administrations and token deadlines."""
+    """Check token, ticked connectors, their fields, the administrations (and whether the token's user
+    sees their rows) and token deadlines."""
     today = today or dt.date.today()
     report = Report(client.connection.name)
     try:
@@ -82,6 +85,7 @@ def diagnose(client: AfasClient, *, today: dt.date | None = None) -> Report:
     _check_connectors(client, info, report)
     _check_fields(client, info, report)
     _check_administrations(client, info, report)
+    _check_rows_visible(client, info, report)
     _check_deadlines(client, info, report, today)
     return report
 
@@ -191,6 +195,58 @@ def _check_administrations(client: AfasClient, info: AppInfo, report: Report) ->
             "the token sees no administrations",
             "Give the token's user rights on the administrations in the autorisatietool (seed step 3).",
         )
+
+
+#: Per-administration book connectors that show whether the token's user sees an administration's
+#: rows, asked in this order until one shows a row. Period values first: an administration with any
+#: bookings has balances, and far fewer of them than transaction lines.
+_ROW_PROBES = (catalog.PERIOD_VALUES.id, catalog.TRANSACTIONS.id)
+_RIGHTS_STEP = (
+    "Give this token's user (the one chosen under App connector → Gebruikerstokens, seed step 3) rights to "
+    "administration {admin_id} in AFAS Online's Autorisatietool, then run `afas-pipeline doctor` again. "
+    "If the administration holds no bookings yet, there is nothing to fix."
+)
+
+
+def _check_rows_visible(client: AfasClient, info: AppInfo, report: Report) -> None:
+    """Warn about each listed administration of which the token's user sees no rows at all.
+
+    AFAS lists every administration, but an authorised connector silently leaves out the rows a user
+    without rights to them may not see [S]: loads of such an administration succeed with 0 rows. The
+    token's user is not in AFAS's metainfo, so the message names it by the seed step that chose it.
+    A warning, not a failure: a new administration without bookings looks the same.
+
+    Cost, so doctor stays fast with many administrations: one call of one row per administration (a
+    `UnitId` filter, take=1 and no order — existence needs any row, so AFAS can stop at the first
+    instead of sorting), plus one on transactions only for an administration whose period values
+    show none; `max_in_flight` at a time. 200 administrations: about 200 calls in 40 rounds of 5.
+    """
+    probes = [c for c in _ROW_PROBES if c in info.get_connectors]
+    if not probes or not report.administrations:
+        return  # unticked connectors and a missing list are reported already
+
+    def sees_rows(admin_id: int) -> bool | AfasError:
+        only = Filter.where(Condition(catalog.UNIT_ID, Op.EQ, admin_id))
+        try:
+            return any(client.page(c, filter=only, order=(), take=1).height for c in probes)
+        except AfasError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=client.settings.max_in_flight, thread_name_prefix="afas-doctor") as pool:
+        seen = list(pool.map(sees_rows, [admin_id for admin_id, _ in report.administrations]))
+    for (admin_id, name), sees in zip(report.administrations, seen, strict=True):
+        if isinstance(sees, AfasError):
+            report.add(f"rows of administration {admin_id}", Status.WARN, f"could not be checked: {sees}")
+        elif not sees:
+            report.add(
+                f"rows of administration {admin_id}",
+                Status.WARN,
+                f"administration {admin_id} '{name}' is listed, but this token's user sees none of its rows "
+                f"in {' or '.join(probes)}: its loads will be empty",
+                _RIGHTS_STEP.format(admin_id=admin_id),
+            )
+    if all(sees is True for sees in seen):
+        report.add("rows of administrations", Status.OK, f"this token's user sees rows of all {len(seen)}")
 
 
 def _check_deadlines(client: AfasClient, info: AppInfo, report: Report, today: dt.date) -> None:

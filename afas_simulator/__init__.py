@@ -25,6 +25,11 @@ It follows the contract; where the contract is silent it picks a behaviour, mark
   values, metainfo `length`/`controlType`, the English wording of AFAS's texts on an environment
   whose `language` is "en", the 404 body of a missing file; a date filter value with AFAS's false
   `Z` reads as local time (the contract says only that values must not carry it).
+- Rights [G]: a token's user without rights to an administration (`TokenSpec.hidden_units`) gets
+  its rows left out of every connector with a `UnitId` field and its documents as 404, while the
+  administrations connector still lists it (afas_simulator/rights.py).
+- Test and accept environments [G]: separate environments with their own books and tokens, opt in
+  (`default_config(test_environments=…)`); addressed as "T12345"/"A12345" beside production "12345".
 - OAuth: client secrets only; a private-key JWT (`client_assertion`) is not supported.
 - Not modelled: the `IntegrationId` header is accepted and ignored; classic-token App Connectors do
   not stop on 31 Aug 2027 (tokens do expire, on 1 May 2027).

@@ -12,7 +12,7 @@ import sys
 import time
 
 from afas_simulator.config import Realism, SimulatorConfig
-from afas_simulator.simulator import Simulator, default_config
+from afas_simulator.simulator import RESTRICTED_USER, Simulator, default_config
 
 #: The command line's names of the realism profiles.
 PROFILES = {"afas": Realism, "rehearsal": Realism.rehearsal, "fast": Realism.fast}
@@ -27,6 +27,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--environments", type=int, default=2, help="number of AFAS environments (default 2)")
     p.add_argument("--administrations", type=int, default=None, help="administrations per environment")
     p.add_argument("--lines-per-period", type=int, default=None, help="transaction lines per administration and period")
+    p.add_argument(
+        "--test-environment",
+        action="append",
+        default=[],
+        metavar="MEMBER",
+        help="also serve a test environment of this member (T12345AA at /T12345/ProfitRestServices), repeatable",
+    )
     p.add_argument(
         "--big-slice",
         action="append",
@@ -82,6 +89,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         administrations=args.administrations,
         lines_per_period=args.lines_per_period,
         realism=realism,
+        test_environments=args.test_environment,
     )
     big_slices = dict(_big_slice(text) for text in args.big_slice)
     for env in config.environments:
@@ -101,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nenvironment {env.spec.code}")
         print(f"  base URL   {sim.base_url(member)}")
         print(f"  token      {sim.token_xml(member)}")
+        restricted = sim.token(member, user=RESTRICTED_USER)
+        print(f"  restricted {sim.token_xml(member, user=RESTRICTED_USER)} "
+              f"({RESTRICTED_USER}, no rights to administration {', '.join(map(str, sorted(restricted.hidden_units)))})")
         client = sim.oauth_client(member)
         print(f"  OAuth      client_id={client.client_id} client_secret={client.client_secret}")
     print("\nCtrl-C stops.", flush=True)

@@ -3,7 +3,8 @@
 It needs no AFAS credentials and lets a test or demo in another process do what in-process code
 does through `Simulator`: read statistics, script faults, change data, move the clock.
 
-    GET  /_simulator/environments           members, codes, base URLs, demo tokens, OAuth clients
+    GET  /_simulator/environments           members (keys: "T12345" for a test environment), codes,
+                                            base URLs, demo tokens, OAuth clients
     GET  /_simulator/stats?member=12345     statistics (all environments without `member`;
                                             `log=0` leaves out the request log)
     POST /_simulator/stats/reset            {"member": "12345"} or {} for all

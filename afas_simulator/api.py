@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from afas_simulator import query as q
-from afas_simulator.auth import authorize_connector, authorize_subject, canonical_connector_id, check_ip
+from afas_simulator.auth import Principal, authorize_connector, authorize_subject, canonical_connector_id, check_ip
 from afas_simulator.definitions import break_row, replaced_cells, reshape
 from afas_simulator.environment import Environment
 from afas_simulator.faults import Hit
@@ -48,6 +48,7 @@ from afas_simulator.messages import (
     not_found,
 )
 from afas_simulator.metainfo import connector_metainfo, environment_metainfo
+from afas_simulator.rights import may_open_subject, visible_rows
 from afas_simulator.stats import RequestRecord
 from afas_simulator.wire import render_rows
 
@@ -79,12 +80,12 @@ class AfasApi:
 
         Args:
             request: the request.
-            member: the environment's member number from the URL or Host header.
+            member: the environment's key from the URL or Host header ("12345", "T12345" for test).
             segments: decoded path segments after `ProfitRestServices/` (e.g. `["connectors", "X"]`).
         """
         started, at = time.perf_counter(), time.time()
         env = self._sim.find_environment(member)
-        stats = self._sim.stats.environment(member if env is not None else "")
+        stats = self._sim.stats.environment(env.key if env is not None else "")
         in_flight = stats.enter()
         reply: Reply | None = None
         try:
@@ -126,7 +127,7 @@ class AfasApi:
             message = f"The requested resource does not support http method '{request.method}'."
             return json_reply({"message": message}, 405)
         connector_id = segments[1] if endpoint == "connectors" else None
-        down = sim.faults.maintenance(env.member, connector_id)
+        down = sim.faults.maintenance(env.key, connector_id)
         if down is not None:
             return down
         if endpoint == "oauth":
@@ -136,11 +137,11 @@ class AfasApi:
         crowded = sim.faults.too_many_in_flight(in_flight)
         if crowded is not None:
             return crowded
-        hit = sim.faults.before_work(env.member, connector_id)
+        hit = sim.faults.before_work(env.key, connector_id)
         if hit.reply is not None:
             return hit.reply
         if connector_id is not None:
-            return self._connector_page(request, env, connector_id, hit)
+            return self._connector_page(request, env, principal, connector_id, hit)
         late = sim.faults.perform(sim.faults.work_seconds(0, 0) + hit.extra_delay)
         if late is not None:
             return late
@@ -151,11 +152,13 @@ class AfasApi:
         if endpoint == "metainfo/get":
             connector = authorize_connector(env.spec, segments[2], blocked=hit.blocked)
             return json_reply(connector_metainfo(connector, env.spec.field_changes.get(connector.id)))
-        return self._subject_file(env, segments[1], segments[2])
+        return self._subject_file(env, principal, segments[1], segments[2])
 
     # ---- GetConnector pages -------------------------------------------------------------------
 
-    def _connector_page(self, request: Request, env: Environment, connector_id: str, hit: Hit) -> Reply:
+    def _connector_page(
+        self, request: Request, env: Environment, principal: Principal, connector_id: str, hit: Hit
+    ) -> Reply:
         sim = self._sim
         started = time.perf_counter()
         connector = authorize_connector(env.spec, connector_id, blocked=hit.blocked)
@@ -164,7 +167,7 @@ class AfasApi:
         except q.QueryError as error:
             return afas_error(500, str(error))  # [S text, G status]
         try:
-            result = self._result(env, connector, query)
+            result = self._result(env, principal, connector, query)
         except KeyError:
             # Ticked but without data here: to the caller it does not exist.
             return afas_error(401, NOT_AUTHORISED_TEXT)
@@ -191,28 +194,39 @@ class AfasApi:
             return late
         return bytes_reply(body, rows=rows.height)
 
-    def _result(self, env: Environment, connector: Connector, query: q.Query) -> pl.DataFrame:
-        """The filtered and ordered rows of a query, reused across pages when the order is unique."""
+    def _result(self, env: Environment, principal: Principal, connector: Connector, query: q.Query) -> pl.DataFrame:
+        """The filtered and ordered rows of a query, reused across pages when the order is unique.
+
+        Only the rows the caller's user may see take part (rights.py), before filtering and paging.
+        """
         unit, year, period = q.slice_hint(query)
+
+        def visible() -> pl.DataFrame:
+            return visible_rows(env.data.frame(query.connector_id, unit, year, period), principal.hidden_units)
+
         if not query.orders_uniquely(connector):
             # Without a unique order the database's order of ties differs between calls [C]:
             # reshuffle every time, never cache.
-            base = env.data.frame(query.connector_id, unit, year, period)
-            return q.apply(base, query, shuffle_seed=self._sim.faults.shuffle_seed())
+            return q.apply(visible(), query, shuffle_seed=self._sim.faults.shuffle_seed())
 
         def compute() -> pl.DataFrame:
-            return q.apply(env.data.frame(query.connector_id, unit, year, period), query, shuffle_seed=None)
+            return q.apply(visible(), query, shuffle_seed=None)
 
-        return self._sim.frames.get_or_compute((env.member, env.version, query.cache_key()), compute)
+        # The user's restriction is part of the key: a cached result of a user with more rights
+        # must never be served to one with fewer.
+        key = (env.key, env.version, principal.hidden_units, query.cache_key())
+        return self._sim.frames.get_or_compute(key, compute)
 
     # ---- documents ------------------------------------------------------------------------------
 
-    def _subject_file(self, env: Environment, subject_id: str, file_id: str) -> Reply:
+    def _subject_file(self, env: Environment, principal: Principal, subject_id: str, file_id: str) -> Reply:
         authorize_subject(env.spec)
         try:
             number = int(subject_id)
         except ValueError:
             number = None
+        if number is not None and not may_open_subject(env.data, number, principal.hidden_units):
+            number = None  # a file the user lacks rights to answers like a missing one [C]
         found = env.data.subject_file(number, file_id) if number is not None else None
         if found is None:
             return afas_error(404, SUBJECT_FILE_MISSING_TEXT)  # [C status, G body]

@@ -23,7 +23,7 @@ import orjson
 
 from afas.catalog import CONNECTORS, SUBJECT_CONNECTOR, Connector
 from afas.catalog import connector as catalog_connector
-from afas_simulator.config import EnvironmentSpec, OAuthClientSpec, TokenSpec
+from afas_simulator.config import REST_HOST_LABELS, EnvironmentSpec, OAuthClientSpec, TokenSpec
 from afas_simulator.dataset import Clock
 from afas_simulator.messages import (
     BLOCKED_TEXT,
@@ -50,11 +50,13 @@ class Principal:
         user: the AFAS user (token) or OAuth client id.
         scheme: "AfasToken" or "Bearer".
         expires: when the credential stops working (Amsterdam local), if known.
+        hidden_units: administrations whose rows this caller may not see (see rights.py).
     """
 
     user: str
     scheme: str
     expires: dt.datetime | None = None
+    hidden_units: frozenset[int] = frozenset()
 
 
 def token_xml(data: str) -> str:
@@ -117,7 +119,7 @@ class Authenticator:
             raise Refusal(bare(401))
         if token.expires is not None and token.expires <= self._clock.now():
             raise Refusal(bare(401))
-        return Principal(token.user, "AfasToken", token.expires)
+        return Principal(token.user, "AfasToken", token.expires, token.hidden_units)
 
     @staticmethod
     def _find_token(env: EnvironmentSpec, data: str) -> TokenSpec | None:
@@ -131,7 +133,7 @@ class Authenticator:
         claims = self._verify_jwt(credential)
         if (
             claims is None
-            or claims.get("member") != env.member
+            or claims.get("member") != env.key
             or env.app_connector_blocked
             or claims.get("exp", 0) <= self._epoch_now()
             or self._find_client(env, str(claims.get("sub"))) is None
@@ -172,10 +174,12 @@ class Authenticator:
             return _oauth_error(401, "invalid_client")
         now = self._epoch_now()
         claims = {
-            "iss": f"https://{env.member}.rest.afas.online/ProfitRestServices",
+            "iss": f"https://{env.member}.{REST_HOST_LABELS[env.kind]}.afas.online/ProfitRestServices",
             "aud": "ProfitRestServices",
             "sub": client.client_id,
-            "member": env.member,
+            # The environment's key, not only its member: a test environment's access token must not
+            # open production (each has its own App Connector [G]).
+            "member": env.key,
             "iat": now,
             "exp": now + client.expires_in,
             # A random id keeps two tokens issued in the same simulated second apart.

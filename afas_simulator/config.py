@@ -21,6 +21,32 @@ ALL_TICKED: frozenset[str] = frozenset(REQUIRED_CONNECTOR_IDS) | {SUBJECT_CONNEC
 #: The simulator's default "now": Amsterdam local time, fixed so runs are reproducible.
 DEFAULT_NOW = dt.datetime(2026, 11, 16, 9, 0, 0)
 
+#: Environment types by the first letter of the environment code, with the label their REST host
+#: carries: `{member}.rest.afas.online` production, `.resttest.` test, `.restaccept.` accept [C].
+REST_HOST_LABELS: dict[str, str] = {"O": "rest", "T": "resttest", "A": "restaccept"}
+PRODUCTION = "O"
+
+
+def environment_key(member: str, kind: str = PRODUCTION) -> str:
+    """How the simulator addresses an environment: "12345" for production, "T12345" for test.
+
+    Production keeps the bare member number, so everything addressed by member before test and
+    accept environments existed still means production.
+
+    Args:
+        member: the member number, optionally with its type letter in front ("O12345", "t12345").
+        kind: the type letter when `member` has none.
+
+    Raises:
+        ValueError: not a member number with an optional O, T or A in front.
+    """
+    text = member.strip().upper()
+    if text[:1] in REST_HOST_LABELS:
+        kind, text = text[0], text[1:]
+    if not text.isdigit() or kind.upper() not in REST_HOST_LABELS:
+        raise ValueError(f"{member!r} is not a member number (optionally after O, T or A)")
+    return text if kind.upper() == PRODUCTION else kind.upper() + text
+
 
 @dataclass
 class TokenSpec:
@@ -31,12 +57,20 @@ class TokenSpec:
         user: the AFAS user the token belongs to.
         state: "valid", "expired" or "blocked" (expired and blocked answer a bare 401).
         expires: when the token stops working (Amsterdam local); reported in metainfo `tokenExpiry`.
+        hidden_units: administrations (UnitIds) the user has no rights to in the autorisatietool.
+            An authorised connector "may silently return fewer rows for a user with fewer rights"
+            [S]; how is our guess [G]: every GetConnector with a `UnitId` field answers as if those
+            administrations' rows did not exist (filters, paging, page lengths), their documents
+            answer 404 like a missing file [C: "404 when … the user lacks rights"], while
+            `Visionplanner_administrations` still lists them [G: the list is not restricted by
+            finance rights].
     """
 
     data: str
     user: str = "API_VISIONPLANNER"
     state: str = "valid"
     expires: dt.datetime | None = CLASSIC_TOKEN_EXPIRY
+    hidden_units: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -80,9 +114,13 @@ class LedgerSpec:
 class EnvironmentSpec:
     """One AFAS Online environment ("omgeving") with one App Connector.
 
+    A member can have a production environment and beside it a test and an accept environment; each
+    is a separate environment with its own data, App Connector and tokens [G]. The first letter of
+    `code` says which one this is (see `kind` and `key`).
+
     Attributes:
         member: the member number, the digits of the environment code (`O12345AA` → "12345").
-        code: the environment code as AFAS shows it in the top bar.
+        code: the environment code as AFAS shows it in the top bar; O production, T test, A accept.
         app_name: the App Connector's description.
         group: the user group the App Connector grants access to (metainfo `info.group`).
         tokens: the user tokens of the App Connector.
@@ -113,6 +151,17 @@ class EnvironmentSpec:
     field_changes: dict[str, "FieldChanges"] = field(default_factory=dict)
     language: str = "nl"
     ledger: LedgerSpec = field(default_factory=LedgerSpec)
+
+    @property
+    def kind(self) -> str:
+        """The environment type: the code's first letter, O production, T test or A accept (O without one)."""
+        letter = self.code[:1].upper()
+        return letter if letter in REST_HOST_LABELS else PRODUCTION
+
+    @property
+    def key(self) -> str:
+        """The simulator's address of this environment (`environment_key`): "12345", "T12345"."""
+        return environment_key(self.member, self.kind)
 
 
 #: One AFAS answer is at most 75 MB [S]; bigger answers fail like an answer that runs out of memory.

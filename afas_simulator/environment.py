@@ -43,6 +43,11 @@ class Environment:
     def member(self) -> str:
         return self.spec.member
 
+    @property
+    def key(self) -> str:
+        """The simulator's address of this environment: "12345" (production), "T12345" (test)."""
+        return self.spec.key
+
     def bump(self) -> int:
         """Mark the data as changed; returns the new version."""
         with self._lock:

@@ -7,9 +7,14 @@ says so. Connections stay open between requests (keep-alive, like AFAS Online, w
 
 Routing, as AFAS Online answers it [C]; the path is case-insensitive:
 
-    /{member}/ProfitRestServices/<endpoint>                 any Host (what `Simulator.base_url` gives)
-    /ProfitRestServices/<endpoint>  with Host {member}.rest.afas.online, .resttest. or .restaccept.
+    /{member}/ProfitRestServices/<endpoint>                 production, any Host (`Simulator.base_url`)
+    /T{member}/ProfitRestServices/<endpoint>                test (A{member}: accept; O{member}: production)
+    /ProfitRestServices/<endpoint>  with Host {member}.rest.afas.online (production),
+                                    {member}.resttest.afas.online (test), .restaccept. (accept)
     /_simulator/…                                           the admin endpoint, outside the AFAS API
+
+Requests are routed to an environment key (`config.environment_key`): the member number for
+production, the type letter and member number for test and accept.
 """
 
 from __future__ import annotations
@@ -24,15 +29,19 @@ import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from afas_simulator.config import REST_HOST_LABELS, environment_key
 from afas_simulator.messages import Reply, Request, not_found
 
 log = logging.getLogger(__name__)
 
-_HOST_RE = re.compile(r"^(\d+)\.rest(?:test|accept)?\.afas\.online(?::\d+)?$", re.I)
+_HOST_RE = re.compile(r"^(\d+)\.(rest|resttest|restaccept)\.afas\.online(?::\d+)?$", re.I)
+_KIND_OF_LABEL = {label: kind for kind, label in REST_HOST_LABELS.items()}
+#: The first path segment that names an environment: a member number, optionally after O, T or A.
+_PATH_KEY_RE = re.compile(r"^[OTA]?\d+$", re.I)
 _SERVICE = "profitrestservices"
 _ADMIN = "_simulator"
 
-#: Routed to the AFAS API: (member, segments after ProfitRestServices/).
+#: Routed to the AFAS API: (environment key, segments after ProfitRestServices/).
 AfasHandler = Callable[[Request, str, list[str]], Reply]
 #: Routed to the admin endpoint: segments after _simulator/.
 AdminHandler = Callable[[Request, list[str]], Reply]
@@ -46,7 +55,7 @@ def route(path: str, host: str | None) -> tuple[str, str | None, list[str]] | No
         host: the Host header.
 
     Returns:
-        `("afas", member, segments)`, `("admin", None, segments)`, or None for an unknown path.
+        `("afas", environment key, segments)`, `("admin", None, segments)`, or None for an unknown path.
         Segments are percent-decoded one by one (so an encoded `/` stays inside its segment);
         a trailing slash is ignored.
     """
@@ -57,12 +66,13 @@ def route(path: str, host: str | None) -> tuple[str, str | None, list[str]] | No
     lowered = [s.lower() for s in segments]
     if lowered[:1] == [_ADMIN]:
         return ("admin", None, segments[1:])
-    if len(segments) >= 2 and segments[0].isdigit() and lowered[1] == _SERVICE:
-        return ("afas", segments[0], segments[2:])
+    if len(segments) >= 2 and _PATH_KEY_RE.match(segments[0]) and lowered[1] == _SERVICE:
+        return ("afas", environment_key(segments[0]), segments[2:])
     if lowered[:1] == [_SERVICE]:
         match = _HOST_RE.match((host or "").strip())
         if match:
-            return ("afas", match.group(1), segments[1:])
+            kind = _KIND_OF_LABEL[match.group(2).lower()]
+            return ("afas", environment_key(match.group(1), kind), segments[1:])
     return None
 
 

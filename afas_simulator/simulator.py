@@ -9,6 +9,11 @@ and the HTTP server that serves them.
         sim.faults.script("503", times=1, retry_after=1)      # the next call meets maintenance
         sim.scenario("12345", "delete_entry", unit_id=1, entry_no=5)
         sim.stats["12345"].max_in_flight
+        sim.token_xml("12345", user=RESTRICTED_USER)          # a user without rights to the last administration
+
+Environments are addressed by their key: the member number for production ("12345"), the type
+letter and member number for a test or accept environment beside it ("T12345", see
+`default_config(test_environments=…)`), so `sim.base_url("T12345")` is the test environment's root.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from afas_simulator.admin import AdminApi
@@ -30,6 +35,7 @@ from afas_simulator.config import (
     Realism,
     SimulatorConfig,
     TokenSpec,
+    environment_key,
 )
 from afas_simulator.dataset import Clock, EnvironmentData
 from afas_simulator.environment import Environment
@@ -45,11 +51,16 @@ DataFactory = Callable[[EnvironmentSpec, int, Clock], EnvironmentData]
 #: The two environments of `default_config`: member, environment code, administrations.
 _DEFAULT_ENVIRONMENTS = (("12345", "O12345AA", 3), ("67890", "O67890AB", 2))
 
+#: The user of `default_environment`'s restricted token: valid, but without rights (autorisatietool)
+#: to the environment's last administration.
+RESTRICTED_USER = "API_BEPERKT"
+
 
 def _ledger_factory(spec: EnvironmentSpec, seed: int, clock: Clock) -> EnvironmentData:
     from afas_simulator.ledger import Ledger
 
-    return Ledger(spec.ledger, seed, clock, env_key=spec.member)
+    # Keyed on the environment, not the member: a test environment has books of its own.
+    return Ledger(spec.ledger, seed, clock, env_key=spec.key)
 
 
 def _default_clock(now: dt.datetime) -> Clock:
@@ -86,9 +97,9 @@ class Simulator:
         factory = data_factory or _ledger_factory
         self._environments: dict[str, Environment] = {}
         for spec in self.config.environments:
-            if spec.member in self._environments:
-                raise ValueError(f"environment {spec.member} is configured twice")
-            self._environments[spec.member] = Environment(spec, factory(spec, self.config.seed, self.clock))
+            if spec.key in self._environments:
+                raise ValueError(f"environment {spec.key} is configured twice")
+            self._environments[spec.key] = Environment(spec, factory(spec, self.config.seed, self.clock))
         self._afas = AfasApi(self)
         self._admin = AdminApi(self)
         self._quiet = quiet
@@ -151,30 +162,32 @@ class Simulator:
         return f"http://{self.host}:{self.port}"
 
     def base_url(self, member: str) -> str:
-        """An environment's API root on this server.
+        """An environment's API root on this server: `{url}/{key}/ProfitRestServices`.
 
         A client uses it as its base-URL override instead of
-        `https://{member}.rest.afas.online/ProfitRestServices`.
+        `https://{member}.rest.afas.online/ProfitRestServices` (`.resttest.` for "T12345").
         """
-        self.environment(member)
-        return f"{self.url}/{member}/ProfitRestServices"
+        return f"{self.url}/{self.environment(member).key}/ProfitRestServices"
 
     # ---- environments -----------------------------------------------------------------------
 
     def members(self) -> list[str]:
-        """Member numbers of the environments served."""
+        """Keys of the environments served: member numbers, "T12345"/"A12345" for test/accept."""
         return list(self._environments)
 
     def environment(self, member: str) -> Environment:
-        """An environment (settings, data, version). Raises KeyError when unknown."""
-        try:
-            return self._environments[member]
-        except KeyError:
-            raise KeyError(f"no environment {member!r}; served: {self.members()}") from None
+        """An environment (settings, data, version) by key ("12345", "T12345"). KeyError when unknown."""
+        found = self.find_environment(member)
+        if found is None:
+            raise KeyError(f"no environment {member!r}; served: {self.members()}")
+        return found
 
     def find_environment(self, member: str) -> Environment | None:
-        """An environment, or None when unknown."""
-        return self._environments.get(member)
+        """An environment by key ("12345", "O12345", "T12345"), or None when unknown."""
+        try:
+            return self._environments.get(environment_key(member))
+        except ValueError:
+            return None
 
     def scenario(self, member: str, op: str, **args: Any) -> Any:
         """Change an environment's data (e.g. `delete_entry`); served pages reflect it at once.
@@ -192,20 +205,26 @@ class Simulator:
 
     # ---- credentials --------------------------------------------------------------------------
 
-    def token(self, member: str, state: str = "valid") -> TokenSpec:
-        """The environment's first user token in a state ("valid", "expired", "blocked")."""
+    def token(self, member: str, state: str = "valid", *, user: str | None = None) -> TokenSpec:
+        """The environment's first user token in a state ("valid", "expired", "blocked").
+
+        Args:
+            member: the environment's key.
+            state: the token's state.
+            user: only a token of this AFAS user (e.g. `RESTRICTED_USER`); any user when None.
+        """
         for token in self.environment(member).spec.tokens:
-            if token.state == state:
+            if token.state == state and user in (None, token.user):
                 return token
-        raise KeyError(f"environment {member} has no {state} token")
+        raise KeyError(f"environment {member} has no {state} token" + (f" of user {user}" if user else ""))
 
-    def token_xml(self, member: str, state: str = "valid") -> str:
+    def token_xml(self, member: str, state: str = "valid", *, user: str | None = None) -> str:
         """The token XML as AFAS shows it once: what a user pastes into the configuration."""
-        return token_xml(self.token(member, state).data)
+        return token_xml(self.token(member, state, user=user).data)
 
-    def token_header(self, member: str, state: str = "valid") -> str:
+    def token_header(self, member: str, state: str = "valid", *, user: str | None = None) -> str:
         """The `Authorization` header value for the token: `AfasToken <base64 of the XML>`."""
-        return token_header(self.token(member, state).data)
+        return token_header(self.token(member, state, user=user).data)
 
     def oauth_client(self, member: str) -> OAuthClientSpec:
         """The environment's first OAuth client."""
@@ -227,34 +246,39 @@ def default_environment(
     administrations: int,
     lines_per_period: int | None = None,
 ) -> EnvironmentSpec:
-    """An environment with a valid, an expired and a blocked token and one OAuth client.
+    """An environment with a valid, an expired and a blocked token, a valid token of a user with
+    fewer rights (`RESTRICTED_USER`: none to the last administration) and one OAuth client.
 
-    Tokens and secrets are derived from the seed and member, so they are stable between runs.
+    Tokens and secrets are derived from the seed and the environment's key, so they are stable
+    between runs, and a test environment (code `T…`) has tokens of its own: a production token opens
+    only production.
     """
     ledger = LedgerSpec(administrations=administrations)
     if lines_per_period is not None:
         ledger.lines_per_period = lines_per_period
-    return EnvironmentSpec(
-        member=member,
-        code=code,
-        tokens=[
-            TokenSpec(_derived_hex(seed, member, "valid")),
-            TokenSpec(
-                _derived_hex(seed, member, "expired"),
-                user="API_OUD",
-                state="expired",
-                expires=DEFAULT_NOW - dt.timedelta(days=30),
-            ),
-            TokenSpec(_derived_hex(seed, member, "blocked"), user="API_GEBLOKKEERD", state="blocked"),
-        ],
-        oauth_clients=[
-            OAuthClientSpec(
-                client_id=f"simulator-{member}",
-                client_secret=_derived_hex(seed, member, "oauth-secret")[:40].lower(),
-            )
-        ],
-        ledger=ledger,
-    )
+    spec = EnvironmentSpec(member=member, code=code, ledger=ledger)
+    key = spec.key
+    spec.tokens = [
+        TokenSpec(_derived_hex(seed, key, "valid")),
+        TokenSpec(
+            _derived_hex(seed, key, "expired"),
+            user="API_OUD",
+            state="expired",
+            expires=DEFAULT_NOW - dt.timedelta(days=30),
+        ),
+        TokenSpec(_derived_hex(seed, key, "blocked"), user="API_GEBLOKKEERD", state="blocked"),
+        # After the full token, so `Simulator.token(member)` keeps returning that one.
+        TokenSpec(
+            _derived_hex(seed, key, "restricted"), user=RESTRICTED_USER, hidden_units=frozenset({administrations})
+        ),
+    ]
+    spec.oauth_clients = [
+        OAuthClientSpec(
+            client_id=f"simulator-{key}",
+            client_secret=_derived_hex(seed, key, "oauth-secret")[:40].lower(),
+        )
+    ]
+    return spec
 
 
 def default_config(
@@ -264,6 +288,7 @@ def default_config(
     administrations: int | None = None,
     lines_per_period: int | None = None,
     realism: Realism | None = None,
+    test_environments: Sequence[str] = (),
 ) -> SimulatorConfig:
     """The demo and test setup: "12345" (`O12345AA`, 3 administrations) and "67890" (`O67890AB`, 2).
 
@@ -275,11 +300,19 @@ def default_config(
         lines_per_period: overrides the transaction lines per administration and period.
         realism: latency, limit and fault knobs (AFAS Online's by default; `Realism.fast()` for unit
             tests, `Realism.rehearsal()` for the demo).
+        test_environments: members that also get a test environment (`T12345AA` beside `O12345AA`,
+            key "T12345") with as many administrations but books and tokens of its own. None by
+            default, so the demo and the tests that count environments see only production.
     """
     table = list(_DEFAULT_ENVIRONMENTS[:environments])
     for i in range(max(0, environments - len(_DEFAULT_ENVIRONMENTS))):
         member = str(20000 + 1111 * i)
         table.append((member, f"O{member}A{chr(ord('C') + i % 24)}", 2))
+    production = {member: (code, count) for member, code, count in table}
+    unknown = [m for m in test_environments if m not in production]
+    if unknown:
+        raise ValueError(f"no production environment for test environments {unknown}; members: {list(production)}")
+    table += [(m, "T" + production[m][0][1:], production[m][1]) for m in test_environments]
     return SimulatorConfig(
         seed=seed,
         environments=[

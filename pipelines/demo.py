@@ -76,7 +76,7 @@ def simulator_environments(port: int) -> list[tuple[str, str, str]]:
     for spec in default_config().environments:
         valid = next(t for t in spec.tokens if t.state == "valid")
         token = f"<token><version>1</version><data>{valid.data}</data></token>"
-        served.append((spec.code, f"http://127.0.0.1:{port}/{spec.member}/ProfitRestServices", token))
+        served.append((spec.code, f"http://127.0.0.1:{port}/{spec.key}/ProfitRestServices", token))
     return served
 
 

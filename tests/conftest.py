@@ -51,9 +51,9 @@ def sim(simulator):
         yield s
 
 
-def connection_for(sim: Simulator, member: str = MEMBER, state: str = "valid") -> Connection:
+def connection_for(sim: Simulator, member: str = MEMBER, state: str = "valid", user: str | None = None) -> Connection:
     env = sim.environment(member).spec
-    return Connection.from_token(env.code, sim.token_xml(member, state), base_url=sim.base_url(member))
+    return Connection.from_token(env.code, sim.token_xml(member, state, user=user), base_url=sim.base_url(member))
 
 
 @pytest.fixture
@@ -61,9 +61,9 @@ def make_client(sim):
     """Clients that wait for real but briefly: back-off of 10-20 ms, pauses of 50 ms."""
     made = []
 
-    def make(member: str = MEMBER, state: str = "valid", **settings) -> AfasClient:
+    def make(member: str = MEMBER, state: str = "valid", user: str | None = None, **settings) -> AfasClient:
         defaults = dict(backoff_base_s=0.01, backoff_max_s=0.02, timeout_pause_s=0.05)
-        client = AfasClient(connection_for(sim, member, state), ClientSettings(**{**defaults, **settings}))
+        client = AfasClient(connection_for(sim, member, state, user), ClientSettings(**{**defaults, **settings}))
         made.append(client)
         return client
 

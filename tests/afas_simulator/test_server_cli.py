@@ -74,12 +74,22 @@ def test_big_slices_from_the_command_line():
         config_from_args(build_parser().parse_args(["--big-slice", "1:2025:6"]))
 
 
+def test_test_environment_from_the_command_line():
+    assert [e.code for e in config_from_args(build_parser().parse_args([])).environments] == ["O12345AA", "O67890AB"]
+    config = config_from_args(build_parser().parse_args(["--test-environment", "12345"]))
+    assert [(e.code, e.key) for e in config.environments][-1] == ("T12345AA", "T12345")
+
+
 def test_route():
     assert route("/12345/ProfitRestServices/connectors/X", None) == ("afas", "12345", ["connectors", "X"])
     routed = route("/12345/profitrestservices/subjectconnector/1/a%2Fb/", None)
     assert routed == ("afas", "12345", ["subjectconnector", "1", "a/b"])
     assert route("/ProfitRestServices/metainfo", "12345.rest.afas.online") == ("afas", "12345", ["metainfo"])
-    assert route("/ProfitRestServices/metainfo", "12345.resttest.afas.online:443") == ("afas", "12345", ["metainfo"])
+    assert route("/ProfitRestServices/metainfo", "12345.resttest.afas.online:443") == ("afas", "T12345", ["metainfo"])
+    assert route("/ProfitRestServices/metainfo", "12345.RESTACCEPT.afas.online") == ("afas", "A12345", ["metainfo"])
+    assert route("/t12345/ProfitRestServices/metainfo", None) == ("afas", "T12345", ["metainfo"])
+    assert route("/O12345/ProfitRestServices/metainfo", None) == ("afas", "12345", ["metainfo"])
+    assert route("/X12345/ProfitRestServices/metainfo", None) is None
     assert route("/ProfitRestServices/metainfo", "example.org") is None
     assert route("/_simulator/stats", None) == ("admin", None, ["stats"])
     assert route("/", None) is None

@@ -123,9 +123,12 @@ def test_path_is_case_insensitive(srv):
 
 def test_host_header_routes_to_the_environment(srv):
     headers = {"Authorization": srv.token_header(MEMBER)}
-    for host in (f"{MEMBER}.rest.afas.online", f"{MEMBER}.resttest.afas.online", f"{MEMBER}.restaccept.afas.online"):
+    r = httpx.get(f"{srv.url}/ProfitRestServices/profitversion", headers={**headers, "Host": f"{MEMBER}.rest.afas.online"})
+    assert r.status_code == 200
+    # This simulator serves no test or accept environment of the member: those hosts are not production.
+    for host in (f"{MEMBER}.resttest.afas.online", f"{MEMBER}.restaccept.afas.online"):
         r = httpx.get(f"{srv.url}/ProfitRestServices/profitversion", headers={**headers, "Host": host})
-        assert r.status_code == 200, host
+        assert r.status_code == 404, host
     r = httpx.get(f"{srv.url}/ProfitRestServices/profitversion", headers=headers)
     assert r.status_code == 404  # no environment in the Host header
 

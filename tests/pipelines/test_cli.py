@@ -21,12 +21,12 @@ def run(home, *args, stdin: str = "") -> tuple[int, str]:
     return code, out.getvalue()
 
 
-def connect(sim, home, member=MEMBER, state="valid", name=None):
+def connect(sim, home, member=MEMBER, state="valid", name=None, user=None):
     spec = sim.environment(member).spec
     args = ["connect", spec.code, "--base-url", sim.base_url(member), "--token-stdin"]
     if name:
         args += ["--name", name]
-    return run(home, *args, stdin=sim.token_xml(member, state) + "\n")
+    return run(home, *args, stdin=sim.token_xml(member, state, user=user) + "\n")
 
 
 def test_connect_verifies_then_saves(sim, tmp_path):
@@ -104,6 +104,27 @@ def test_doctor_with_a_bad_token_says_so_without_printing_it(sim, tmp_path):
     assert code == 1
     assert "rejected the token" in out
     assert bad not in out and bad.lower() not in out
+
+
+def test_doctor_names_the_administration_whose_rows_the_token_user_may_not_see(sim, tmp_path):
+    from afas_simulator.simulator import RESTRICTED_USER
+
+    assert connect(sim, tmp_path, name="beperkt", user=RESTRICTED_USER)[0] == 0
+    assert connect(sim, tmp_path)[0] == 0
+    code, out = run(tmp_path, "doctor", "--env", "beperkt")
+    assert code == 0, out  # a warning, not a failure
+    warned = [l for l in out.splitlines() if l.lstrip().startswith("[warn] rows of administration")]
+    listed = sim.environment(MEMBER).data.frame(catalog.ADMINISTRATIONS.id).rows_by_key("AdminId", named=True)
+    assert warned == [
+        f"  [warn] rows of administration 3: administration 3 '{listed[3][0]['AdminNm']}' is listed, but this "
+        "token's user sees none of its rows in Visionplanner_periodvalues or Visionplanner_transactions: its loads "
+        "will be empty"
+    ]
+    assert "Autorisatietool" in out and "Gebruikerstokens, seed step 3" in out
+    token = sim.token(MEMBER, user=RESTRICTED_USER).data
+    assert token not in out and token.lower() not in out
+    code, out = run(tmp_path, "doctor", "--env", "o12345")
+    assert code == 0 and "rows of administration " not in out and "[ok  ] rows of administrations" in out
 
 
 def test_doctor_compares_fields_with_the_catalog(sim, tmp_path):
