@@ -1,7 +1,7 @@
 """Talking to AFAS Online: credentials, metainfo, ordered and sliced paging, typed rows, errors.
 
 No Dagster and no DuckDB in here: this package is usable on its own. Names are imported lazily, so
-`import afas.catalog` (what the simulator uses) does not load the HTTP client.
+`import catalog` (what the simulator uses) does not load the HTTP client.
 """
 
 import importlib
@@ -11,8 +11,8 @@ _EXPORTS = {
     "slice_filter": "afas.client", "Connection": "afas.connection", "AppConnectorToken": "afas.credentials",
     "EnvironmentCode": "afas.credentials", "EnvironmentType": "afas.credentials", "Secret": "afas.credentials",
     "AfasError": "afas.errors", "Condition": "afas.filters", "Filter": "afas.filters", "Op": "afas.filters",
-    "ClientSettings": "afas.settings", "CONNECTORS": "afas.catalog", "REQUIRED_CONNECTOR_IDS": "afas.catalog",
-    "SUBJECT_CONNECTOR": "afas.catalog", "Connector": "afas.catalog", "connector": "afas.catalog",
+    "ClientSettings": "afas.settings", "CONNECTORS": "catalog", "REQUIRED_CONNECTOR_IDS": "catalog",
+    "SUBJECT_CONNECTOR": "catalog", "Connector": "catalog", "connector": "catalog",
 }
 
 __all__ = sorted(_EXPORTS)

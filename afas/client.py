@@ -20,8 +20,8 @@ import httpx
 import orjson
 import polars as pl
 
-from afas import catalog
-from afas.catalog import Connector, Kind
+import catalog
+from catalog import Connector, Kind
 from afas.connection import Connection
 from afas.errors import AuthenticationError, ConnectorNotAuthorizedError, NotFoundError, ResponseFormatError
 from afas.filters import Condition, Filter, Op, render_query

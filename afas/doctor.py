@@ -11,7 +11,7 @@ import enum
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from afas import catalog
+import catalog
 from afas.client import AfasClient
 from afas.errors import (
     AfasError,

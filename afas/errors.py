@@ -8,7 +8,7 @@ connector id and AFAS's own error text only.
 
 from __future__ import annotations
 
-from afas.catalog import SUBJECT_CONNECTOR
+from catalog import SUBJECT_CONNECTOR
 
 APP_CONNECTOR_STEPS = "AFAS Online → Beheer → App connector"
 

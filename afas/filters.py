@@ -18,14 +18,13 @@ import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import orjson
 
 from afas.errors import ConfigurationError
 from afas.settings import MAX_QUERY_LENGTH
+from catalog.clock import AMSTERDAM
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 class Op(enum.IntEnum):

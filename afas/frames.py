@@ -24,12 +24,12 @@ from decimal import Decimal
 
 import polars as pl
 
-from afas.catalog import Connector, Kind
+from catalog import Connector, Kind
 from afas.errors import ResponseFormatError
 from afas.metainfo import ConnectorInfo, kind_of
 from afas.replaced import ReplacedCells
+from catalog.clock import TIME_ZONE
 
-AMSTERDAM = "Europe/Amsterdam"
 _MONEY_PRECISION = 38
 _FAST_DIGITS = 14  # amounts below 10^(14 - decimals) stay exact through float64, with margin
 _GRID_TOLERANCE = 0.05  # of one step of the field's last decimal
@@ -50,7 +50,7 @@ class Column:
             Kind.TEXT: pl.String(),
             Kind.MONEY: pl.Decimal(_MONEY_PRECISION, self.decimals),
             Kind.DATE: pl.Date(),
-            Kind.DATETIME: pl.Datetime("us", AMSTERDAM),
+            Kind.DATETIME: pl.Datetime("us", TIME_ZONE),
             Kind.BOOL: pl.Boolean(),
             Kind.BLOB: pl.String(),  # base64 text as AFAS sends it (see the module's docstring)
         }[self.kind]
@@ -211,10 +211,10 @@ def _amsterdam(naive: pl.Series) -> pl.Series:
     """Attach Amsterdam time. In the autumn's doubled hour take the first (summer-time) instant; a
     time in the spring's skipped hour cannot be on AFAS's clock, so it moves forward an hour rather
     than be lost."""
-    placed = naive.dt.replace_time_zone(AMSTERDAM, ambiguous="earliest", non_existent="null")
+    placed = naive.dt.replace_time_zone(TIME_ZONE, ambiguous="earliest", non_existent="null")
     if placed.null_count() == naive.null_count():
         return placed
-    shifted = (naive + dt.timedelta(hours=1)).dt.replace_time_zone(AMSTERDAM, ambiguous="earliest", non_existent="null")
+    shifted = (naive + dt.timedelta(hours=1)).dt.replace_time_zone(TIME_ZONE, ambiguous="earliest", non_existent="null")
     return placed.zip_with(placed.is_not_null() | naive.is_null(), shifted)
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from afas.catalog import Connector, Kind
+from catalog import Connector, Kind
 from afas.errors import ResponseFormatError
 
 

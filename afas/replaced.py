@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from afas.catalog import REPLACED
+from catalog import REPLACED
 
 _LITERAL = b'"' + REPLACED.encode() + b'"'
 

@@ -53,7 +53,7 @@ from afas_simulator.stats import RequestRecord
 from afas_simulator.wire import render_rows
 
 if TYPE_CHECKING:
-    from afas.catalog import Connector
+    from catalog import Connector
     from afas_simulator.simulator import Simulator
 
 log = logging.getLogger(__name__)

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import orjson
 
-from afas.catalog import CONNECTORS, SUBJECT_CONNECTOR, Connector
-from afas.catalog import connector as catalog_connector
+from catalog import CONNECTORS, SUBJECT_CONNECTOR, Connector
+from catalog import connector as catalog_connector
 from afas_simulator.config import REST_HOST_LABELS, EnvironmentSpec, OAuthClientSpec, TokenSpec
 from afas_simulator.dataset import Clock
 from afas_simulator.messages import (

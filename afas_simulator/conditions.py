@@ -26,7 +26,7 @@ from typing import Any
 
 import polars as pl
 
-from afas.catalog import Field, Kind
+from catalog import Field, Kind
 
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 INT_TEXT = re.compile(r"[+-]?\d+")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from afas.catalog import CHANGED_ENTRY_DATES, REQUIRED_CONNECTOR_IDS, SUBJECT_CONNECTOR
+from catalog import CHANGED_ENTRY_DATES, REQUIRED_CONNECTOR_IDS, SUBJECT_CONNECTOR
 from afas_simulator.definitions import ExtraField, FieldChanges  # noqa: F401 (part of the settings)
 
 #: AFAS's 2026 docs: existing classic tokens expire on this day.

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from afas.catalog import Connector, Kind
+from catalog import Connector, Kind
 
 _DTYPES = {
     "string": pl.String(),

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from afas.catalog import CONNECTORS, SUBJECT_CONNECTOR, Connector, Kind
-from afas.catalog import connector as catalog_connector
+from catalog import CONNECTORS, SUBJECT_CONNECTOR, Connector, Kind
+from catalog import connector as catalog_connector
 from afas_simulator.config import EnvironmentSpec
 from afas_simulator.definitions import FieldChanges
 from afas_simulator.ledger.chart import CURRENCY, CURRENCY_NAME, JOURNAL_NAMES, JOURNALS, VAT_CODES, VAT_NAMES

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 import polars as pl
 
-from afas.catalog import ADMIN_ID, PERIOD, UNIT_ID, YEAR, Connector, Field, Kind
+from catalog import ADMIN_ID, PERIOD, UNIT_ID, YEAR, Connector, Field, Kind
 from afas_simulator.conditions import (
     I64_MAX,
     INT_TEXT,

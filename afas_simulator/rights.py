@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from afas.catalog import DOSSIER_ITEMS, UNIT_ID
+from catalog import DOSSIER_ITEMS, UNIT_ID
 from afas_simulator.dataset import EnvironmentData
 
 

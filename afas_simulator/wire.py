@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 import polars as pl
 
-from afas.catalog import REPLACED
+from catalog import REPLACED
 
 #: Significant digits every decimal keeps through a double and back (IEEE 754 binary64).
 _FLOAT_EXACT_DIGITS = 15

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import dagster as dg
 
-from afas.catalog import Connector
+from catalog import Connector
 from schemas import soft_rule_specs
 
 from assets.loading import SliceLoad

@@ -10,12 +10,12 @@ under their own names; files already there are not downloaded again.
 
 import dagster as dg
 
-from afas import catalog
+import catalog
 from afas.documents import save_document
 from assets.factory import GROUP, asset_key
 from assets.specs import AREA_TAG
-from pipelines.partitions import AdministrationRef, administration_partitions
-from pipelines.resources import AfasResource, WarehouseResource, data_dir
+from assets.partitions import AdministrationRef, administration_partitions
+from assets.resources import AfasResource, WarehouseResource, data_dir
 from warehouse.lookups import attachments
 
 

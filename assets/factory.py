@@ -19,10 +19,10 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 import dagster as dg
 import polars as pl
 
-from afas import catalog
-from afas.catalog import Connector, Slicing
-from pipelines.partitions import ADMINISTRATION_TAG, COMPANY_TAG, AdministrationRef, parse_slice
-from pipelines.resources import AfasResource, WarehouseResource
+import catalog
+from catalog import Connector, Slicing
+from assets.partitions import ADMINISTRATION_TAG, COMPANY_TAG, AdministrationRef, parse_slice
+from assets.resources import AfasResource, WarehouseResource
 from warehouse.lookups import administration_names, last_loaded
 
 from assets.checks import check_specs, partition_evaluations, run_results

@@ -13,16 +13,15 @@ import datetime as dt
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
-from afas import catalog
-from afas.catalog import Connector, Slicing
+import catalog
+from catalog import Connector, Slicing
 from afas.client import AfasClient
 from afas.errors import AfasError
 from schemas import MissingFieldError, SoftCheckResult, Validation, soft_checks, validate
 from warehouse import SliceWrite, Warehouse
+from catalog.clock import AMSTERDAM
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 @dataclass(frozen=True)

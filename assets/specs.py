@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import dagster as dg
 
-from afas import catalog
-from afas.catalog import Connector, Slicing
-from pipelines.partitions import administration_partitions, administration_period_partitions
+import catalog
+from catalog import Connector, Slicing
+from assets.partitions import administration_partitions, administration_period_partitions
 from warehouse import tables
 
 GROUP = "afas"
 KINDS = {"duckdb", "polars"}
 AREA_TAG = "afas/area"
 
-#: Loaded together in one step, in this order: the books of a period, period values last.
-BOOKS = [catalog.TRANSACTIONS, catalog.TRANSACTIONS_ALLOCATED, catalog.PERIOD_VALUES]
+#: Loaded together in one step, in the catalog's order (period values last).
+BOOKS = list(catalog.BOOKS)
 
 
 def asset_key(connector: Connector) -> dg.AssetKey:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from afas import catalog
+import catalog
 from warehouse import tables, views
 
 from assets.specs import AREA_TAG, BOOKS, asset_key, column_schema

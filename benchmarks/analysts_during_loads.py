@@ -59,7 +59,7 @@ def books(admin: int, period: int, gen: int) -> list:
     Every row carries the tag `g<gen>` (transactions: description; allocations: dimension_1; period
     values: account_description), which is what `CONSISTENCY_SQL` compares across the tables.
     """
-    from afas.catalog import PERIOD_VALUES, TRANSACTIONS, TRANSACTIONS_ALLOCATED
+    from catalog import PERIOD_VALUES, TRANSACTIONS, TRANSACTIONS_ALLOCATED
     from tests.warehouse.frames import period_slice
     from warehouse import SliceWrite
 

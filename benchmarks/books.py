@@ -9,6 +9,7 @@ amount, so every period balances.
 from __future__ import annotations
 
 import polars as pl
+from catalog.clock import TIME_ZONE
 
 REVENUE_ACCOUNTS = 40
 
@@ -47,7 +48,7 @@ def booking_line_columns(rows: int, *, admin: int, year: int, period: int, first
         "vat_amount": money(pl.lit(0)),
         "description": pl.format("entry {}", entry),
         "created_at": pl.datetime(year, period, day, 9, (entry % 60).cast(pl.Int8), time_unit="us",
-                                  time_zone="Europe/Amsterdam"),
+                                  time_zone=TIME_ZONE),
     }
 
 

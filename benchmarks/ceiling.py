@@ -42,7 +42,7 @@ def simulator(rows: int = ROWS) -> SimulatorProcess:
 
 
 def load_with_pipeline(env, warehouse):
-    from afas import catalog
+    import catalog
     from afas.client import AfasClient
     from assets.loading import SliceSpec, load_slice
 

@@ -37,10 +37,10 @@ def run() -> dict:
     from assets.factory import BOOKS, SLICES_AT_ONCE
     from assets.loading import SliceSpec, load_together
     from pipelines.definitions import defs
-    from pipelines.partitions import (
+    from assets.partitions import (
         AdministrationRef, add_partitions, PeriodRef, period_keys, period_range_tags,
     )
-    from pipelines.resources import AfasResource
+    from assets.resources import AfasResource
 
     keys = period_keys()
     periods = [PeriodRef.parse(k) for k in keys[keys.index(FIRST_PERIOD):][:PERIODS]]

@@ -27,7 +27,7 @@ def run() -> dict:
     from pipelines.change_sensor import afas_change_sensor
     from pipelines.definitions import defs
     from pipelines.load_all import load_everything
-    from pipelines.resources import AfasResource, WarehouseResource
+    from assets.resources import AfasResource, WarehouseResource
 
     def tick(instance, cursor):
         context = dg.build_sensor_context(

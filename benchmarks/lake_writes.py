@@ -38,7 +38,7 @@ STACK_NOTES_MS = {"sqlite": {"small_1500": 40, "large_250k": 216}, "postgres": {
 
 def transactions_frame(rows: int, period: int, admin: int = ADMIN) -> pl.DataFrame:
     """`rows` booking lines of one period, typed and ordered like `tests.warehouse.frames.frame(TRANSACTIONS, …)`."""
-    from afas.catalog import TRANSACTIONS
+    from catalog import TRANSACTIONS
 
     return typed_frame(TRANSACTIONS, booking_line_columns(rows, admin=admin, year=YEAR, period=period,
                                                           first_entry=1 + period * 1_000_000))
@@ -46,7 +46,7 @@ def transactions_frame(rows: int, period: int, admin: int = ADMIN) -> pl.DataFra
 
 def _same_as_test_frames(rows: int = 40) -> bool:
     """The polars-built frame equals the one the tests' helpers build from `transaction(...)` rows."""
-    from afas.catalog import TRANSACTIONS
+    from catalog import TRANSACTIONS
     from tests.warehouse.frames import amsterdam, frame, money, transaction
 
     lines = []
@@ -89,7 +89,7 @@ def _stats(times: list[float], rows: int) -> dict:
 
 
 def _lake(settings, frames: dict[str, pl.DataFrame]) -> dict:
-    from afas.catalog import TRANSACTIONS
+    from catalog import TRANSACTIONS
     from tests.warehouse.frames import period_slice
     from warehouse import Warehouse
     from warehouse.store import close_all
@@ -128,7 +128,7 @@ def _plain_duckdb(path: Path, frames: dict[str, pl.DataFrame]) -> dict:
     """The old design: one DuckDB file held open, DELETE + INSERT BY NAME of the registered frame in one transaction."""
     import duckdb
 
-    from afas.catalog import TRANSACTIONS
+    from catalog import TRANSACTIONS
     from tests.warehouse.frames import period_slice
     from warehouse import tables
     from warehouse.slices import LOADED_AT, where_clause

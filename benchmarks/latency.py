@@ -30,8 +30,8 @@ def run() -> dict:
     import dagster as dg
 
     from pipelines.definitions import defs
-    from pipelines.partitions import AdministrationRef, add_partitions, PeriodRef, period_range_tags
-    from pipelines.resources import AfasResource
+    from assets.partitions import AdministrationRef, add_partitions, PeriodRef, period_range_tags
+    from assets.resources import AfasResource
 
     args = ["--administrations", "1", "--lines-per-period", str(LINES_PER_PERIOD), "--max-in-flight", str(IN_FLIGHT)]
     with SimulatorProcess(*args) as sim, tempfile.TemporaryDirectory() as tmp:

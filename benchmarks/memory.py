@@ -23,7 +23,7 @@ YEAR = 2025
 
 def _child(rows: int) -> None:
     from benchmarks.common import connection, current_rss_mib, peak_rss_mib, temp_warehouse
-    from afas import catalog
+    import catalog
     from afas.client import AfasClient
     from assets.loading import SliceSpec, load_slice
 

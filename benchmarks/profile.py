@@ -23,7 +23,7 @@ TOP = 12
 
 
 def run() -> dict:
-    from afas import catalog
+    import catalog
     from afas.client import AfasClient
     from assets.loading import SliceSpec
     from schemas import soft_checks, validate

@@ -63,7 +63,7 @@ query AssetPartitions($key: AssetKeyInput!) {
 def _register(home: Path, environments, broken: set[str]) -> None:
     """What `afas-pipeline connect` stores, without its check call per environment (set-up, not measured)."""
     from afas_simulator.auth import token_xml
-    from pipelines.environments import EnvironmentEntry, EnvironmentStore
+    from afas.environments import EnvironmentEntry, EnvironmentStore
 
     store = EnvironmentStore(home)
     for env in environments:
@@ -78,7 +78,7 @@ def _warm(environments) -> None:
     benchmark loads its data once first)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from afas import catalog
+    import catalog
 
     def one(env) -> None:
         header = {"Authorization": "AfasToken " + base64.b64encode(env.token_xml.encode()).decode()}
@@ -94,7 +94,7 @@ def _ticks(sim: SimulatorProcess, members: list[str]) -> dict:
     import dagster as dg
 
     from pipelines.change_sensor import TICK_BUDGET_S, afas_change_sensor
-    from pipelines.resources import AfasResource, WarehouseResource
+    from assets.resources import AfasResource, WarehouseResource
 
     interval = afas_change_sensor.minimum_interval_seconds
     seen: dict[str, int] = {}  # member → the tick (1-based) in which it was first looked at
@@ -132,7 +132,7 @@ def _ticks(sim: SimulatorProcess, members: list[str]) -> dict:
 def _partitions(dagster_home: Path, admin_keys: list[str]) -> dict:
     import dagster as dg
 
-    from pipelines.partitions import PERIODS, add_partitions, administration_period_partitions, period_keys
+    from assets.partitions import PERIODS, add_partitions, administration_period_partitions, period_keys
 
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         add_partitions(instance, admin_keys)

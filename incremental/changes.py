@@ -18,17 +18,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from afas import catalog
+import catalog
 from afas.client import AfasClient
 from afas.filters import Condition, Filter, Op
 from warehouse.lookups import known_administrations, periods_of_entry_dates
 from warehouse.store import Warehouse
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 DEFAULT_LOOKBACK = dt.timedelta(seconds=5)
 
 

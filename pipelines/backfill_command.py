@@ -16,7 +16,7 @@ import argparse
 import os
 from typing import TextIO
 
-from pipelines.partitions import (
+from assets.partitions import (
     ADMINISTRATION_PARTITIONS_NAME,
     PERIOD_PARTITIONS_NAME,
     AdministrationRef,

@@ -15,12 +15,12 @@ import json
 
 import dagster as dg
 
-from afas import catalog
+import catalog
 from assets.factory import asset_key
 from assets.specs import AREA_TAG
 from incremental import Cursor, ReloadPlan, detect_changes, in_turn, plan_reloads, sweep
 from pipelines.jobs import administration_assets_job, administrations_job, period_assets_job
-from pipelines.partitions import (
+from assets.partitions import (
     ADMINISTRATION_PARTITIONS_NAME,
     PERIOD_PARTITIONS_NAME,
     AdministrationRef,
@@ -30,7 +30,7 @@ from pipelines.partitions import (
     history_range_tags,
     period_range_tags,
 )
-from pipelines.resources import AfasResource, WarehouseResource
+from assets.resources import AfasResource, WarehouseResource
 
 # No `from __future__ import annotations` here: Dagster inspects the `context` annotation at load time.
 

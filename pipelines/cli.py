@@ -28,7 +28,7 @@ from afas.doctor import Report, Status, diagnose
 from afas.documents import fetch_document
 from afas.errors import AfasError
 from pipelines import backfill_command, sql_command
-from pipelines.environments import EnvironmentEntry, EnvironmentStore, check_name
+from afas.environments import EnvironmentEntry, EnvironmentStore, check_name
 
 _MARK = {Status.OK: "ok  ", Status.WARN: "warn", Status.FAIL: "FAIL"}
 

@@ -11,7 +11,7 @@ from pipelines.change_sensor import afas_change_sensor, environment_health
 from pipelines.executor import step_executor
 from pipelines.jobs import administration_assets_job, administrations_job, period_assets_job
 from pipelines.maintenance import lake_maintenance_job, weekly_lake_maintenance
-from pipelines.resources import AfasResource, WarehouseResource
+from assets.resources import AfasResource, WarehouseResource
 from pipelines.schedules import (
     daily_administration_assets,
     daily_administrations,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from afas import catalog
-from afas.catalog import Slicing
+import catalog
+from catalog import Slicing
 from assets.factory import asset_key
 
 _LOADED = [c for c in catalog.CONNECTORS if not c.optional]

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 import dagster as dg
 
 from pipelines.launch import Finished, launcher, run_failure, run_rows
-from pipelines.partitions import (
+from assets.partitions import (
     ADMINISTRATION_PARTITIONS_NAME,
     AdministrationRef,
     add_partitions,
@@ -82,7 +82,7 @@ def load_everything(
     Raises:
         LoadFailed: a run failed (the runs after it still ran; their data is in).
     """
-    from pipelines.resources import WarehouseResource
+    from assets.resources import WarehouseResource
     from pipelines.sensors import new_administration_keys
 
     instance = instance or dg.DagsterInstance.get()

@@ -4,10 +4,10 @@
 
 import dagster as dg
 
-from pipelines.resources import WarehouseResource
+from assets.resources import WarehouseResource
 from warehouse.maintenance import maintain
+from catalog.clock import TIME_ZONE
 
-AMSTERDAM = "Europe/Amsterdam"
 
 
 @dg.op(description="Merge small files, expire snapshots older than the retention "
@@ -35,6 +35,6 @@ def lake_maintenance_job():
 
 
 weekly_lake_maintenance = dg.ScheduleDefinition(
-    job=lake_maintenance_job, cron_schedule="0 3 * * 0", execution_timezone=AMSTERDAM,
+    job=lake_maintenance_job, cron_schedule="0 3 * * 0", execution_timezone=TIME_ZONE,
     description="Sunday 03:00 (Amsterdam), before the weekly reconciliation at 04:00.",
 )

@@ -5,15 +5,14 @@ items, and the open and previous period of its books. Exact run requests, one pe
 
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 from dagster_shared.check import CheckError
 
 from pipelines.jobs import administration_assets_job, administrations_job, period_assets_job
-from afas import catalog
+import catalog
 from assets.factory import asset_key
-from pipelines.partitions import (
+from assets.partitions import (
     ADMINISTRATION_PARTITIONS_NAME,
     PERIOD_PARTITIONS_NAME,
     AdministrationRef,
@@ -22,8 +21,8 @@ from pipelines.partitions import (
     environment_tags,
     history_range_tags,
 )
+from catalog.clock import AMSTERDAM, TIME_ZONE
 
-AMSTERDAM = "Europe/Amsterdam"
 
 
 def open_and_previous_period(day: dt.date) -> list[PeriodRef]:
@@ -39,10 +38,10 @@ def _day(context: dg.ScheduleEvaluationContext) -> dt.date:
     except CheckError:  # a context built without a scheduled time (tests, manual evaluation)
         when = None
     when = when or dt.datetime.now(dt.timezone.utc)
-    return when.astimezone(ZoneInfo(AMSTERDAM)).date()
+    return when.astimezone(AMSTERDAM).date()
 
 
-@dg.schedule(job=administrations_job, cron_schedule="0 5 * * *", execution_timezone=AMSTERDAM,
+@dg.schedule(job=administrations_job, cron_schedule="0 5 * * *", execution_timezone=TIME_ZONE,
              default_status=dg.DefaultScheduleStatus.RUNNING,
              description="Every day at 05:00 Amsterdam time: the administrations of every environment (new ones "
              "become partitions and load their history).")
@@ -50,7 +49,7 @@ def daily_administrations(context: dg.ScheduleEvaluationContext):
     return dg.RunRequest(run_key=f"{_day(context)}:administrations")
 
 
-@dg.schedule(job=administration_assets_job, cron_schedule="15 5 * * *", execution_timezone=AMSTERDAM,
+@dg.schedule(job=administration_assets_job, cron_schedule="15 5 * * *", execution_timezone=TIME_ZONE,
              default_status=dg.DefaultScheduleStatus.RUNNING,
              description="Every day at 05:15 Amsterdam time: per administration its master data and today's "
              "snapshot of open items (one run each).")
@@ -61,7 +60,7 @@ def daily_administration_assets(context: dg.ScheduleEvaluationContext):
                             tags=environment_tags(AdministrationRef.parse(key).environment))
 
 
-@dg.schedule(job=period_assets_job, cron_schedule="30 5 * * *", execution_timezone=AMSTERDAM,
+@dg.schedule(job=period_assets_job, cron_schedule="30 5 * * *", execution_timezone=TIME_ZONE,
              default_status=dg.DefaultScheduleStatus.RUNNING,
              description="Every day at 05:30 Amsterdam time: per administration the open and the previous "
              "period's books, reloaded and reconciled (a safety net beside the change sensor).")
@@ -78,7 +77,7 @@ def daily_open_periods(context: dg.ScheduleEvaluationContext):
                                 tags=environment_tags(admin.environment))
 
 
-@dg.schedule(job=period_assets_job, cron_schedule="0 4 * * 0", execution_timezone=AMSTERDAM,
+@dg.schedule(job=period_assets_job, cron_schedule="0 4 * * 0", execution_timezone=TIME_ZONE,
              default_status=dg.DefaultScheduleStatus.RUNNING,
              description="Every Sunday at 04:00 Amsterdam time: AFAS's period values of every period again, "
              "reconciled against the loaded transactions; one reload heals what no change feed reported.")

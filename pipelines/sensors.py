@@ -8,7 +8,7 @@ import os
 import dagster as dg
 
 from pipelines.jobs import administration_assets_job, period_assets_job
-from pipelines.partitions import (
+from assets.partitions import (
     ADMINISTRATION_PARTITIONS_NAME,
     PERIOD_PARTITIONS_NAME,
     AdministrationRef,
@@ -18,7 +18,7 @@ from pipelines.partitions import (
     period_partition_changes,
     period_partitions,
 )
-from pipelines.resources import WarehouseResource
+from assets.resources import WarehouseResource
 from warehouse.lookups import known_administrations
 
 HISTORY_VARIABLE = "AFAS_NEW_ADMINISTRATION_HISTORY"

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from afas.catalog import CONNECTORS, PERIOD, UNIT_ID, YEAR, Connector, Kind, Slicing
-from afas.frames import AMSTERDAM
+from catalog import CONNECTORS, PERIOD, UNIT_ID, YEAR, Connector, Kind, Slicing
+from catalog.clock import TIME_ZONE
 from warehouse.slices import ENVIRONMENT, SNAPSHOT_DATE
 
 #: The user's nine connectors, which the assets load (the optional change feed only steers the sensor).
@@ -94,7 +94,7 @@ def _lake_rows(warehouse, connector: Connector, environment: str) -> pl.DataFram
     for f in connector.fields:
         if f.kind is Kind.DATETIME and frame.schema[f.column] != pl.Null:
             frame = frame.with_columns(
-                pl.col(f.column).dt.convert_time_zone(AMSTERDAM).dt.replace_time_zone(None).dt.cast_time_unit("us"))
+                pl.col(f.column).dt.convert_time_zone(TIME_ZONE).dt.replace_time_zone(None).dt.cast_time_unit("us"))
     return frame
 
 

@@ -19,19 +19,18 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import TextIO
-from zoneinfo import ZoneInfo
 
 import duckdb
 import polars as pl
 
-from pipelines.data_dir import data_dir
+from settings.data_dir import data_dir
 from warehouse import LakeSettings
 from warehouse.access import offline_statements, read_only_connection
 from warehouse.errors import WarehouseError
 from warehouse.export import export_query
 from warehouse.settings import redact, without_password
+from catalog.clock import AMSTERDAM
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 ROWS_SHOWN = 200
 
 

@@ -1,6 +1,6 @@
 """AFAS field ids → warehouse columns, with a report of what the live connector added or left out.
 
-The catalog (`afas/catalog.py`) names every field's warehouse column; this module only applies it.
+The catalog (`catalog/connectors.py`) names every field's warehouse column; this module only applies it.
 A field the catalog does not know is kept under a snake_case name derived from its id, so that a
 vendor adding a field to a GetConnector widens the table instead of losing data. A required field
 that is missing stops the load here, before Pandera sees the frame (Pandera 0.35 would otherwise
@@ -8,7 +8,7 @@ raise a raw Polars `ColumnNotFoundError` for it).
 
 Example:
     >>> import polars as pl
-    >>> from afas.catalog import ALLOCATION_CODES
+    >>> from catalog import ALLOCATION_CODES
     >>> frame = pl.DataFrame({"UnitId": [1], "DimAx": ["1"], "DimCode": ["WEST"], "Btw-nummer": ["x"]})
     >>> renamed = to_warehouse(ALLOCATION_CODES, frame)
     >>> renamed.extra, renamed.missing_optional
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from afas.catalog import Connector, Kind, connector as catalog_connector
+from catalog import Connector, Kind, connector as catalog_connector
 from afas.frames import Column
 
 #: Appended to an extra field's derived name when it would take a catalog column's name.
@@ -43,7 +43,7 @@ class MissingFieldError(Exception):
         fields = ", ".join(field_ids)
         super().__init__(
             f"GetConnector {connector_id} lacks required field(s) {fields}: the App Connector's "
-            "definition differs from the catalog (afas/catalog.py); add the field(s) to the "
+            "definition differs from the catalog (catalog/connectors.py); add the field(s) to the "
             "GetConnector in AFAS, or update the catalog if the vendor renamed them"
         )
 

@@ -1,6 +1,6 @@
 """One Pandera (polars) `DataFrameSchema` per catalog connector, plus its soft rules.
 
-Columns, types and nullability come from the catalog (`afas/catalog.py`), never redeclared here:
+Columns, types and nullability come from the catalog (`catalog/connectors.py`), never redeclared here:
 types are exactly what the client produces (`afas.frames.Column.dtype`: money is
 `Decimal(38, decimals)`, datetimes Amsterdam-aware), key and required fields are non-nullable, and
 fields the catalog does not know pass unchecked (`strict=False`), so an added AFAS field is kept.
@@ -17,7 +17,7 @@ import functools
 
 import pandera.polars as pa
 
-from afas.catalog import (
+from catalog import (
     ACCOUNTS,
     ADMINISTRATIONS,
     ALLOCATION_CODES,

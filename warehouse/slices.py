@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from afas.catalog import Connector, Slicing
+from catalog import Connector, Slicing
 from warehouse.sql import ident
 
 ENVIRONMENT = "environment"

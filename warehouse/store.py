@@ -33,8 +33,8 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from afas import catalog
-from afas.catalog import Connector
+import catalog
+from catalog import Connector
 from warehouse import lake, tables, views
 from warehouse.settings import LakeSettings
 from warehouse.slice_locks import PostgresSliceLocks

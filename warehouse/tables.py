@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from afas.catalog import CONNECTORS, Connector, Field, Kind
+from catalog import CONNECTORS, Connector, Field, Kind
 from warehouse.slices import ENVIRONMENT, LOADED_AT, SNAPSHOT_DATE, slice_columns
 from warehouse.sql import ident, literal
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from afas.catalog import DIMENSION_AXES, PAYABLES, RECEIVABLES
+from catalog import DIMENSION_AXES, PAYABLES, RECEIVABLES
 from warehouse.sql import ident, literal
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from afas.catalog import PERIOD_VALUES
+from catalog import PERIOD_VALUES
 
 from . import frames
 from .chart import ACCOUNT_NOS, CENTRE_CODES, IS_PROFIT_LOSS, IS_REVENUE, UNIT_CODES

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from afas.catalog import DOSSIER_ITEMS
+from catalog import DOSSIER_ITEMS
 
 from . import frames, invoices
 from .batch import voucher_no

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import polars as pl
 
-from afas.catalog import TRANSACTIONS, TRANSACTIONS_ALLOCATED, Connector, Kind
+from catalog import TRANSACTIONS, TRANSACTIONS_ALLOCATED, Connector, Kind
 
 from .batch import LineBatch
 from .clock import off_the_spring_gap

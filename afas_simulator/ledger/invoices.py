@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from afas.catalog import PAYABLES, RECEIVABLES
+from catalog import PAYABLES, RECEIVABLES
 
 from . import frames
 from .batch import NONE, LineBatch, allocate, make_batch

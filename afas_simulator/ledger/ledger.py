@@ -19,15 +19,14 @@ from decimal import Decimal, InvalidOperation
 
 import polars as pl
 
-from afas.catalog import (
+from catalog import (
     ADMINISTRATIONS,
     DOSSIER_ITEMS,
     PAYABLES,
     PERIOD_VALUES,
     RECEIVABLES,
-    TRANSACTIONS,
-    TRANSACTIONS_ALLOCATED,
     Connector,
+    Slicing,
     connector,
 )
 from afas_simulator.config import LedgerSpec
@@ -43,7 +42,6 @@ from .state import ScenarioState
 from .unit import Context, Slice, UnitBase
 from .views import LedgerViews, UnitSnapshot
 
-_PERIOD_SLICED = {PERIOD_VALUES.id, TRANSACTIONS.id, TRANSACTIONS_ALLOCATED.id}
 _KINDS = {"receivable": invoices.SALE, "payable": invoices.PURCHASE_KIND}
 
 
@@ -101,7 +99,7 @@ class Ledger:
             return registers.administrations(admin_rows)
         parts: list[pl.DataFrame] = []
         for unit in units:
-            if conn.id in _PERIOD_SLICED:
+            if conn.slicing is Slicing.ADMINISTRATION_PERIOD:
                 for y, p in self._slices(unit, year, period):
                     parts.append(self._slice_frame(conn, unit, y, p))
             else:

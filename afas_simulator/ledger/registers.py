@@ -7,8 +7,8 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from afas.catalog import ACCOUNTS as ACCOUNTS_CONNECTOR
-from afas.catalog import ADMINISTRATIONS, ALLOCATION_CODES, CHANGED_ENTRY_DATES
+from catalog import ACCOUNTS as ACCOUNTS_CONNECTOR
+from catalog import ADMINISTRATIONS, ALLOCATION_CODES, CHANGED_ENTRY_DATES
 
 from . import frames
 from .chart import ACCOUNTS, AXES, CURRENCY, acc

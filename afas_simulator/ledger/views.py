@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from afas.catalog import (
+from catalog import (
     ACCOUNTS,
     ALLOCATION_CODES,
     CHANGED_ENTRY_DATES,

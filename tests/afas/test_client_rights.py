@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-from afas import catalog
+import catalog
 from afas.doctor import Status, diagnose
 from afas_simulator.simulator import RESTRICTED_USER
 from tests.conftest import MEMBER

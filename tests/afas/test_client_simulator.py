@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 import polars as pl
 import pytest
 
-from afas import catalog
+import catalog
 from afas.errors import (
     AuthenticationError,
     ConnectorNotAuthorizedError,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from afas import catalog
+import catalog
 from afas.client import AfasClient
 from afas.connection import Connection
 from afas.errors import AuthenticationError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from afas import catalog
+import catalog
 from afas.metainfo import compare
 from afas_simulator.definitions import ExtraField, FieldChanges
 from tests.conftest import MEMBER

@@ -10,7 +10,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from afas import catalog
+import catalog
 from afas.client import AfasClient
 from afas.doctor import diagnose
 from afas.frames import Column, FrameSchema

@@ -6,7 +6,7 @@ import orjson
 import polars as pl
 import pytest
 
-from afas.catalog import TRANSACTIONS
+from catalog import TRANSACTIONS
 from afas.errors import ResponseFormatError
 from afas.frames import FrameSchema
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from afas.catalog import TRANSACTIONS, Connector, Kind
+from catalog import TRANSACTIONS, Connector, Kind
 
 DTYPES: dict[Kind, pl.DataType] = {
     Kind.INT: pl.Int64(),

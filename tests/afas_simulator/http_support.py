@@ -9,7 +9,7 @@ import re
 
 import httpx
 
-from afas.catalog import ADMINISTRATIONS, PERIOD_VALUES, TRANSACTIONS
+from catalog import ADMINISTRATIONS, PERIOD_VALUES, TRANSACTIONS
 from afas_simulator import Realism, Simulator, SimulatorConfig, default_config
 from afas_simulator.definitions import FieldChanges
 from afas_simulator.simulator import default_environment

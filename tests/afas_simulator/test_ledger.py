@@ -14,7 +14,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from afas.catalog import (
+from catalog import (
     ACCOUNTS,
     ADMINISTRATIONS,
     ALLOCATION_CODES,

@@ -9,7 +9,7 @@ import orjson
 import polars as pl
 import pytest
 
-from afas.catalog import ADMINISTRATIONS, PAYABLES, TRANSACTIONS
+from catalog import ADMINISTRATIONS, PAYABLES, TRANSACTIONS
 from afas_simulator.query import (
     DEFAULT_TAKE,
     Op,

@@ -12,7 +12,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from afas.catalog import (
+from catalog import (
     ACCOUNTS,
     ADMINISTRATIONS,
     CHANGED_ENTRY_DATES,

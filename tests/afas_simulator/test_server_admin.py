@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from afas.catalog import ACCOUNTS, TRANSACTIONS
+from catalog import ACCOUNTS, TRANSACTIONS
 from tests.afas_simulator.http_support import MEMBER, afas_client, make_simulator, slice_filter, small_config
 
 

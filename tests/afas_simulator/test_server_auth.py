@@ -7,7 +7,7 @@ import base64
 import httpx
 import pytest
 
-from afas.catalog import ADMINISTRATIONS, PERIOD_VALUES, RECEIVABLES, TRANSACTIONS
+from catalog import ADMINISTRATIONS, PERIOD_VALUES, RECEIVABLES, TRANSACTIONS
 from afas_simulator.auth import token_xml
 from afas_simulator.messages import BLOCKED_TEXT, NOT_AUTHORISED_TEXT, PLAIN_TOKEN_TEXT
 from tests.afas_simulator.http_support import (

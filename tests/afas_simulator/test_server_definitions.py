@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from afas.catalog import ACCOUNTS, ADMINISTRATIONS, CONNECTORS, DOSSIER_ITEMS, RECEIVABLES, TRANSACTIONS
+from catalog import ACCOUNTS, ADMINISTRATIONS, CONNECTORS, DOSSIER_ITEMS, RECEIVABLES, TRANSACTIONS
 from afas_simulator.definitions import ExtraField, FieldChanges
 from afas_simulator.ledger.chart import JOURNALS, VAT_CODES
 from afas_simulator.metainfo import CODE_TABLES
-from tests.afas_simulator.http_support import BIG_SLICE, BIG_SLICE_LINES, MEMBER, definition, slice_filter
+from tests.afas_simulator.http_support import BIG_SLICE, BIG_SLICE_LINES, definition, slice_filter
 
 TX = TRANSACTIONS
 ALL = {"skip": -1, "take": -1}

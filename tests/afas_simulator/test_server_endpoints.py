@@ -7,7 +7,7 @@ import base64
 import httpx
 import orjson
 
-from afas.catalog import (
+from catalog import (
     CONNECTORS,
     DOSSIER_ITEMS,
     REQUIRED_CONNECTOR_IDS,

@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from afas.catalog import TRANSACTIONS
+from catalog import TRANSACTIONS
 from afas_simulator import Realism
 from afas_simulator.messages import (
     ENGLISH_TEXTS,

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from afas.catalog import ACCOUNTS, TRANSACTIONS
+from catalog import ACCOUNTS, TRANSACTIONS
 from afas_simulator.messages import BLOCKED_TEXT, TIMEOUT_TEXT, TOO_MANY_IN_FLIGHT_TEXT, TRANSIENT_TEXT
 from tests.afas_simulator.http_support import MEMBER, afas_client, assert_afas_error, make_simulator, small_config
 

@@ -7,7 +7,7 @@ import time
 import orjson
 import pytest
 
-from afas.catalog import TRANSACTIONS
+from catalog import TRANSACTIONS
 from afas_simulator import LedgerSpec
 from tests.afas_simulator.http_support import (
     BIG_SLICE,

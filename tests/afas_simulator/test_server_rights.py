@@ -6,7 +6,7 @@ import httpx
 import polars as pl
 import pytest
 
-from afas.catalog import ADMINISTRATIONS, CONNECTORS, DOSSIER_ITEMS, TRANSACTIONS, UNIT_ID
+from catalog import ADMINISTRATIONS, CONNECTORS, DOSSIER_ITEMS, TRANSACTIONS, UNIT_ID
 from afas_simulator.messages import SUBJECT_FILE_MISSING_TEXT
 from afas_simulator.simulator import RESTRICTED_USER
 from tests.afas_simulator.http_support import MEMBER, assert_afas_error

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from afas.catalog import TRANSACTIONS
+from catalog import TRANSACTIONS
 from afas_simulator import Realism, Simulator, default_config
 from tests.afas_simulator.http_support import MEMBER, SEED, make_simulator, slice_filter
 

@@ -12,7 +12,7 @@ import orjson
 import polars as pl
 import pytest
 
-from afas.catalog import PAYABLES, TRANSACTIONS
+from catalog import PAYABLES, TRANSACTIONS
 from afas_simulator.query import apply, page, parse_query
 from afas_simulator.wire import render_json, render_rows
 from tests.afas_simulator.frames import at, big_transactions, frame

@@ -9,17 +9,16 @@ import json
 import secrets
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from afas import catalog
-from afas.catalog import Slicing
+import catalog
+from catalog import Slicing
 from afas_simulator import Realism, Simulator, default_config
 from pipelines.demo import register
-from pipelines.partitions import add_partitions, range_tags
+from assets.partitions import add_partitions, range_tags
 from tests.dagster_processes import BIN, ROOT, started
 from tests.postgres_server import fresh_database
 
@@ -49,7 +48,7 @@ def _table(store, connector) -> list:
 @pytest.mark.slow
 def test_two_celery_workers_share_the_cap_and_the_lake(tmp_path, postgres_server, monkeypatch):
     from pipelines.definitions import defs
-    from pipelines.resources import AfasResource, WarehouseResource
+    from assets.resources import AfasResource, WarehouseResource
     from warehouse import LakeSettings, Warehouse
     from warehouse.store import close_all
 

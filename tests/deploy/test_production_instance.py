@@ -16,7 +16,7 @@ import pytest
 
 from afas_simulator import Realism, Simulator, default_config
 from pipelines.demo import register
-from pipelines.partitions import ENVIRONMENT_TAG, add_partitions
+from assets.partitions import ENVIRONMENT_TAG, add_partitions
 from tests.dagster_processes import ROOT, graphql, webserver_and_daemon
 from tests.postgres_server import fresh_database
 
@@ -123,7 +123,7 @@ def _run_workers(daemon_pid: int) -> list[int]:
 def test_runs_queue_per_environment_on_postgres_and_a_killed_run_fails(deployment, tmp_path):
     env, sim, instance, db = deployment
     from pipelines.definitions import defs
-    from pipelines.resources import WarehouseResource
+    from assets.resources import WarehouseResource
     from pipelines.sensors import new_administration_keys
 
     # Dagster's storage is the PostgreSQL database, not SQLite files under DAGSTER_HOME.

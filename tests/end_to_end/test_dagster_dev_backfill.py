@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from afas import catalog
+import catalog
 from afas_simulator import Realism, Simulator, default_config
 from pipelines.demo import register
 from pipelines.simulator_check import compare_with_simulator
@@ -59,8 +59,8 @@ def test_ui_backfill_over_administrations_and_periods(tmp_path, monkeypatch):
         import dagster as dg
 
         from pipelines.definitions import defs
-        from pipelines.partitions import add_partitions
-        from pipelines.resources import WarehouseResource
+        from assets.partitions import add_partitions
+        from assets.resources import WarehouseResource
         from pipelines.sensors import new_administration_keys
 
         with dg.DagsterInstance.get() as instance:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from afas import catalog
+import catalog
 from afas_simulator import Realism, Simulator, default_config
 from pipelines.demo import register
-from pipelines.partitions import AdministrationRef, PeriodRef, SliceRef, period_range_tags
+from assets.partitions import AdministrationRef, PeriodRef, SliceRef, period_range_tags
 from tests.dagster_processes import dagster_dev
 from tests.dagster_ui import DagsterUI, ui_page
 
@@ -30,8 +30,8 @@ def load_instance(sim: Simulator, home: Path) -> int:
     import dagster as dg
 
     from pipelines.launch import launcher
-    from pipelines.partitions import add_partitions
-    from pipelines.resources import WarehouseResource
+    from assets.partitions import add_partitions
+    from assets.resources import WarehouseResource
     from pipelines.sensors import new_administration_keys
 
     spec = sim.environment(MEMBER).spec

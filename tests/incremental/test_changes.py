@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from afas import catalog
+import catalog
 from afas_simulator import Realism, Simulator, default_config
 from incremental import Cursor, detect_changes
 from tests.conftest import MEMBER

@@ -10,14 +10,14 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from afas import catalog
+import catalog
 from afas_simulator import Realism, Simulator, default_config
 from pipelines.change_sensor import afas_change_sensor
 from pipelines.definitions import defs
 from pipelines.demo import register
 from pipelines.load_all import load_everything
-from pipelines.partitions import add_partitions
-from pipelines.resources import AfasResource, WarehouseResource
+from assets.partitions import add_partitions
+from assets.resources import AfasResource, WarehouseResource
 from pipelines.schedules import weekly_reconciliation
 from pipelines.sensors import administration_partitions_sensor
 

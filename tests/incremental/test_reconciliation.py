@@ -6,7 +6,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from afas import catalog
+import catalog
 from afas_simulator import Realism, Simulator, default_config
 from assets.reconciliation import CHECK_NAME
 from incremental import Cursor, detect_changes
@@ -14,7 +14,7 @@ from tests.pipelines.pipeline_support import ENV, start_pipeline
 
 MEMBER = "12345"
 PARTITION = "o12345-1|2026-04"
-BOOKS = [catalog.TRANSACTIONS, catalog.TRANSACTIONS_ALLOCATED, catalog.PERIOD_VALUES]
+BOOKS = list(catalog.BOOKS)
 
 
 @pytest.fixture

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from afas import catalog
+import catalog
 from assets.factory import asset_key
 from pipelines.definitions import defs
 from pipelines.demo import register
-from pipelines.partitions import add_partitions
-from pipelines.resources import AfasResource, WarehouseResource
+from assets.partitions import add_partitions
+from assets.resources import AfasResource, WarehouseResource
 from pipelines.sensors import new_administration_keys
 from tests.conftest import MEMBER
 

@@ -6,7 +6,7 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from afas import catalog
+import catalog
 from afas_simulator.definitions import ExtraField, FieldChanges
 from tests.conftest import MEMBER
 from tests.pipelines.pipeline_support import ENV, failure_metadata, start_pipeline

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from pipelines.partitions import ADMINISTRATION_PARTITIONS_NAME, add_partitions
+from assets.partitions import ADMINISTRATION_PARTITIONS_NAME, add_partitions
 from pipelines.schedules import daily_administration_assets, daily_open_periods, weekly_reconciliation
 from pipelines.sensors import administration_partitions_sensor
 from tests.pipelines.pipeline_support import start_pipeline
@@ -27,7 +27,7 @@ def pipeline(sim, tmp_path, monkeypatch):
 
 
 def test_sensor_adds_new_administrations_once_and_loads_their_history(pipeline):
-    from afas import catalog
+    import catalog
 
     pipeline.materialize([catalog.ADMINISTRATIONS])
     context = dg.build_sensor_context(instance=pipeline.instance, resources=pipeline.resources)
@@ -79,7 +79,7 @@ def test_definitions_validate_from_workspace():
 
 
 def test_manual_history_only_adds_partitions(pipeline, monkeypatch):
-    from afas import catalog
+    import catalog
 
     monkeypatch.setenv("AFAS_NEW_ADMINISTRATION_HISTORY", "manual")
     pipeline.materialize([catalog.ADMINISTRATIONS])

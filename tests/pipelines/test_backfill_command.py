@@ -7,7 +7,7 @@ import io
 import dagster as dg
 import pytest
 
-from afas import catalog
+import catalog
 from afas_simulator import Realism, Simulator, default_config
 from pipelines.cli import main as cli
 from pipelines.demo import register
@@ -31,8 +31,8 @@ def instance_with_partitions(tmp_path, monkeypatch):
         assert register([(spec.code, sim.base_url(MEMBER), sim.token_xml(MEMBER))], tmp_path / "home") == 0
         with dg.DagsterInstance.get() as instance:
             from pipelines.load_all import _in_process
-            from pipelines.partitions import add_partitions
-            from pipelines.resources import WarehouseResource
+            from assets.partitions import add_partitions
+            from assets.resources import WarehouseResource
             from pipelines.sensors import new_administration_keys
 
             with _in_process(instance) as run_many:

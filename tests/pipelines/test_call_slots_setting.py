@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from afas.errors import ConfigurationError
-from pipelines.resources import AfasResource
+from assets.resources import AfasResource
 
 
 @pytest.fixture(autouse=True)

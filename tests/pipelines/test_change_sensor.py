@@ -11,7 +11,7 @@ from afas_simulator import Realism, Simulator, default_config
 from pipelines.change_sensor import HEALTH_ASSET, afas_change_sensor
 from pipelines.demo import register
 from pipelines.load_all import load_everything
-from pipelines.resources import AfasResource, WarehouseResource
+from assets.resources import AfasResource, WarehouseResource
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 
-from afas import catalog
+import catalog
 from pipelines.cli import main
 from tests.conftest import MEMBER
 
@@ -134,7 +134,7 @@ def test_doctor_compares_fields_with_the_catalog(sim, tmp_path):
 
 
 def test_document_command_saves_one_attachment_by_name(sim, tmp_path):
-    from afas import catalog
+    import catalog
 
     connect(sim, tmp_path)
     item = sim.environment(MEMBER).data.frame(catalog.DOSSIER_ITEMS.id, unit_id=1).row(0, named=True)

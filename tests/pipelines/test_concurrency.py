@@ -9,7 +9,7 @@ import textwrap
 
 import dagster as dg
 
-from afas import catalog
+import catalog
 from tests.pipelines.pipeline_support import ENV, start_pipeline
 
 
@@ -19,7 +19,7 @@ def _materialize_in_child(home: str, data: str, partition_key: str) -> bool:
     os.environ["AFAS_DATA_DIR"] = data
     import dagster as dg
 
-    from pipelines.partitions import add_partitions
+    from assets.partitions import add_partitions
     from tests.pipelines.pipeline_support import Pipeline
 
     with dg.instance_for_test() as instance:

@@ -3,7 +3,7 @@ import stat
 import pytest
 
 from afas.errors import ConfigurationError
-from pipelines.environments import EnvironmentEntry, EnvironmentStore
+from afas.environments import EnvironmentEntry, EnvironmentStore
 
 HEX = "AB" * 32
 

@@ -4,7 +4,7 @@ import pytest
 
 import dagster as dg
 
-from pipelines.partitions import (
+from assets.partitions import (
     AdministrationRef,
     PeriodRef,
     SliceRef,

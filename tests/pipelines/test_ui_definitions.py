@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from afas import catalog
+import catalog
 from pipelines.definitions import defs
 from warehouse import tables, views
 

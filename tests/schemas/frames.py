@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from afas.catalog import (
+from catalog import (
     ACCOUNTS,
     ADMINISTRATIONS,
     ALLOCATION_CODES,
@@ -28,7 +28,8 @@ from afas.catalog import (
     TRANSACTIONS_ALLOCATED,
     Connector,
 )
-from afas.frames import AMSTERDAM, FrameSchema
+from afas.frames import FrameSchema
+from catalog.clock import TIME_ZONE
 
 D = Decimal
 CREATED = dt.datetime(2024, 3, 15, 9, 30)
@@ -53,7 +54,7 @@ def frame(connector: Connector, rows: Iterable[Mapping[str, Any]], drop: Iterabl
         if isinstance(dtype, pl.Decimal):
             values = [None if v is None else D(str(v)) for v in values]
         if isinstance(dtype, pl.Datetime):
-            columns[name] = pl.Series(name, values, pl.Datetime("us")).dt.replace_time_zone(AMSTERDAM)
+            columns[name] = pl.Series(name, values, pl.Datetime("us")).dt.replace_time_zone(TIME_ZONE)
         else:
             columns[name] = pl.Series(name, values, dtype)
     return pl.DataFrame(columns).drop(list(drop))
@@ -163,7 +164,7 @@ def big_transactions(rows: int, seed: int = 7) -> pl.DataFrame:
         "Modified": created,
     }).with_columns(
         (pl.col("AmtDebit", "AmtCredit").cast(money) / 100).cast(money),
-        pl.col("Created", "Modified").dt.cast_time_unit("us").dt.replace_time_zone(AMSTERDAM),
+        pl.col("Created", "Modified").dt.cast_time_unit("us").dt.replace_time_zone(TIME_ZONE),
         pl.col("EntryDate").cast(pl.Date),
     )
     return df.select(pl.col(name).cast(dtype) if name in df.columns else pl.lit(None, dtype).alias(name)

@@ -8,7 +8,7 @@ import time
 import polars as pl
 import pytest
 
-from afas.catalog import CONNECTORS, TRANSACTIONS, TRANSACTIONS_ALLOCATED
+from catalog import CONNECTORS, TRANSACTIONS, TRANSACTIONS_ALLOCATED
 from schemas import validate
 from schemas.validate import FAILURE_CASES_PER_CHECK
 from tests.schemas.frames import VALID, big_transactions, frame, valid

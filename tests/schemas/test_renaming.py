@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from afas.catalog import CONNECTORS, PERIOD_VALUES, TRANSACTIONS
-from afas.frames import AMSTERDAM
+from catalog import CONNECTORS, PERIOD_VALUES, TRANSACTIONS
+from catalog.clock import TIME_ZONE
 from schemas import MissingFieldError, snake_case, to_warehouse, validate, warehouse_dtypes
 from tests.schemas.frames import valid
 
@@ -65,7 +65,7 @@ def test_missing_optional_fields_become_typed_null_columns():
     assert renamed.missing_optional == ["VatAmt", "Created"]  # catalog order
     frame = renamed.frame
     assert frame.schema["vat_amount"] == pl.Decimal(38, 2)
-    assert frame.schema["created_at"] == pl.Datetime("us", AMSTERDAM)
+    assert frame.schema["created_at"] == pl.Datetime("us", TIME_ZONE)
     assert frame["vat_amount"].null_count() == frame["created_at"].null_count() == frame.height
 
     result = validate(TRANSACTIONS, valid(TRANSACTIONS, drop=["Created", "VatAmt"]))

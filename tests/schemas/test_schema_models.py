@@ -7,7 +7,7 @@ import re
 import polars as pl
 import pytest
 
-from afas.catalog import CONNECTORS, PERIOD_VALUES, TRANSACTIONS, TRANSACTIONS_ALLOCATED, Kind
+from catalog import CONNECTORS, PERIOD_VALUES, TRANSACTIONS, TRANSACTIONS_ALLOCATED, Kind
 from schemas import hard_rules, key_columns, schema_for, soft_rule_specs, soft_rules, warehouse_dtypes
 
 DAGSTER_NAME = re.compile(r"^[A-Za-z0-9_]+$")

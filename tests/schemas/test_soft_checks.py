@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from afas.catalog import (
+from catalog import (
     ACCOUNTS,
     ADMINISTRATIONS,
     ALLOCATION_CODES,

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import polars as pl
 
-from afas.catalog import Connector, Kind
+from catalog import Connector, Kind
+from catalog.clock import AMSTERDAM, TIME_ZONE
 
-AMSTERDAM = "Europe/Amsterdam"
 ENV = "o12345"
 
 
@@ -19,7 +19,7 @@ def dtype(kind: Kind, decimals: int = 2) -> pl.DataType:
         Kind.TEXT: pl.String(),
         Kind.MONEY: pl.Decimal(38, decimals),
         Kind.DATE: pl.Date(),
-        Kind.DATETIME: pl.Datetime("us", AMSTERDAM),
+        Kind.DATETIME: pl.Datetime("us", TIME_ZONE),
         Kind.BOOL: pl.Boolean(),
         Kind.BLOB: pl.String(),
     }[kind]
@@ -43,9 +43,7 @@ def money(text: str) -> Decimal:
 
 
 def amsterdam(*args: int) -> dt.datetime:
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime(*args, tzinfo=ZoneInfo(AMSTERDAM))
+    return dt.datetime(*args, tzinfo=AMSTERDAM)
 
 
 def transaction(admin: int, year: int, period: int, entry: int, line: int, account: str, debit: str, credit: str, **more) -> dict:

@@ -8,7 +8,7 @@ import threading
 import duckdb
 import pytest
 
-from afas.catalog import TRANSACTIONS
+from catalog import TRANSACTIONS
 from tests.warehouse.frames import frame, period_slice, transaction
 from warehouse import Warehouse, WarehouseConfigError, extensions
 from warehouse.access import read_only_connection

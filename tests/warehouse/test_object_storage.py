@@ -6,7 +6,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from afas.catalog import TRANSACTIONS
+from catalog import TRANSACTIONS
 from tests.warehouse.frames import frame, period_slice, transaction
 from tests.warehouse.workers import CONSISTENCY_SQL, books, inconsistencies
 from warehouse import LakeSettings, Warehouse

@@ -10,7 +10,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from afas.catalog import ADMINISTRATIONS, RECEIVABLES, TRANSACTIONS
+from catalog import ADMINISTRATIONS, RECEIVABLES, TRANSACTIONS
 from tests.warehouse.frames import ENV, frame, money, period_slice, transaction
 
 ORDER = "ORDER BY environment, administration_id, fiscal_year, period, entry_no, line_no"

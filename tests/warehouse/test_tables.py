@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from afas.catalog import CONNECTORS, PERIOD_VALUES, RECEIVABLES, TRANSACTIONS
+from catalog import CONNECTORS, PERIOD_VALUES, RECEIVABLES, TRANSACTIONS
 from warehouse import tables
 from warehouse.slices import slice_columns
 

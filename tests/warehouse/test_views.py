@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from afas.catalog import ACCOUNTS, ALLOCATION_CODES, PAYABLES, PERIOD_VALUES, RECEIVABLES, TRANSACTIONS, TRANSACTIONS_ALLOCATED
+from catalog import ACCOUNTS, ALLOCATION_CODES, PAYABLES, PERIOD_VALUES, RECEIVABLES, TRANSACTIONS, TRANSACTIONS_ALLOCATED
 from tests.warehouse.frames import ENV, frame, money, period_slice, transaction
 from warehouse import LakeSettings, Warehouse
 from warehouse.access import offline_statements

@@ -25,7 +25,7 @@ from pathlib import Path
 if __name__ == "__main__":  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from afas.catalog import PERIOD_VALUES, TRANSACTIONS, TRANSACTIONS_ALLOCATED  # noqa: E402
+from catalog import PERIOD_VALUES, TRANSACTIONS, TRANSACTIONS_ALLOCATED  # noqa: E402
 from tests.warehouse.frames import frame, period_slice, transaction  # noqa: E402
 from warehouse import LakeSettings, SliceWrite, Warehouse  # noqa: E402
 

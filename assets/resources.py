@@ -25,8 +25,8 @@ from afas.client import AfasClient
 from afas.errors import ConfigurationError
 from afas.limits import DEFAULT_SLOT_WAIT_S
 from afas.settings import ClientSettings
-from pipelines.data_dir import data_dir
-from pipelines.environments import EnvironmentStore
+from settings.data_dir import data_dir
+from afas.environments import EnvironmentStore
 from warehouse import LakeSettings, Warehouse
 
 _clients: dict[tuple, AfasClient] = {}

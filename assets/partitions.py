@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from afas.filters import AMSTERDAM
+from catalog.clock import AMSTERDAM
 
 ADMINISTRATION_PARTITIONS_NAME = "afas_administration"  # dynamic partition names are global: prefixed
 PERIOD_PARTITIONS_NAME = "afas_period"

@@ -15,6 +15,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+__all__ = [
+    "ACCOUNTS", "ADMINISTRATIONS", "ADMIN_ID", "ALLOCATION_CODES", "BOOKS", "CHANGED_ENTRY_DATES", "CONNECTORS",
+    "Connector", "DIMENSION_AXES", "DOSSIER_ITEMS", "Field", "Kind", "PAYABLES", "PERIOD", "PERIOD_VALUES",
+    "RECEIVABLES", "REPLACED", "REQUIRED_CONNECTOR_IDS", "SUBJECT_CONNECTOR", "Slicing", "TRANSACTIONS",
+    "TRANSACTIONS_ALLOCATED", "UNIT_ID", "YEAR", "connector",
+]
+
 
 class Kind(enum.Enum):
     """What a field holds. AFAS's own `dataType` is derived from it (see `afas_data_type`)."""
@@ -110,13 +117,6 @@ class Connector:
         ints = [k for k in self.key if self.field(k).kind is Kind.INT]
         rest = [k for k in self.key if self.field(k).kind is not Kind.INT]
         return tuple(ints + rest)
-
-    @property
-    def administration_field(self) -> str | None:
-        """The field that holds the administration id, used to slice by administration."""
-        if self.slicing is Slicing.NONE:
-            return None
-        return UNIT_ID
 
 
 # Field ids shared by most connectors, named once.
@@ -342,6 +342,11 @@ ACCOUNTS = _BY_ID["Visionplanner_changed_description_general_ledger"]
 ALLOCATION_CODES = _BY_ID["Precal_Verbijzonderingscodes"]
 TRANSACTIONS_ALLOCATED = _BY_ID["Profit_Transactions_Allocated"]
 CHANGED_ENTRY_DATES = _BY_ID["Profit_Fin_ChangedEntrydate"]
+
+#: A period's books: the connectors sliced by administration × period, loaded (and replaced) together
+#: in one commit so that a period's tables never disagree; AFAS's own totals (period values) last.
+BOOKS: tuple[Connector, ...] = (TRANSACTIONS, TRANSACTIONS_ALLOCATED, PERIOD_VALUES)
+assert set(BOOKS) == {c for c in CONNECTORS if c.slicing is Slicing.ADMINISTRATION_PERIOD}
 
 
 def connector(connector_id: str) -> Connector:
