@@ -1,6 +1,6 @@
 """The AFAS Online client: metainfo, typed rows of a slice, documents.
 
->>> from afas import AfasClient, Connection                              # doctest: +SKIP
+>>> from afas.client import AfasClient; from afas.connection import Connection  # doctest: +SKIP
 >>> with AfasClient(Connection.from_token("O12345AA", token_xml)) as afas: # doctest: +SKIP
 ...     rows = afas.fetch("Visionplanner_transactions", administration=1, year=2025, period=3)
 """

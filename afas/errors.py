@@ -160,6 +160,10 @@ class TransportError(AfasError):
     retryable = True
 
 
+class ReadTimeoutError(TransportError):
+    """AFAS did not answer within the read time-out: the query may still run there, so a retry pauses first."""
+
+
 class CallSlotsBusyError(AfasError):
     """Every one of an environment's AFAS call slots stayed taken by other loads for the whole wait."""
 
@@ -175,6 +179,3 @@ class CallSlotsBusyError(AfasError):
 class ResponseFormatError(AfasError):
     """AFAS answered 200 with something that is not the documented JSON."""
 
-
-class SchemaMismatchError(AfasError):
-    """A connector lacks a field the catalog requires."""

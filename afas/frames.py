@@ -29,8 +29,8 @@ from afas.errors import ResponseFormatError
 from afas.metainfo import ConnectorInfo, kind_of
 from afas.replaced import ReplacedCells
 from catalog.clock import TIME_ZONE
+from catalog.types import polars_type
 
-_MONEY_PRECISION = 38
 _FAST_DIGITS = 14  # amounts below 10^(14 - decimals) stay exact through float64, with margin
 _GRID_TOLERANCE = 0.05  # of one step of the field's last decimal
 
@@ -45,15 +45,7 @@ class Column:
 
     @property
     def dtype(self) -> pl.DataType:
-        return {
-            Kind.INT: pl.Int64(),
-            Kind.TEXT: pl.String(),
-            Kind.MONEY: pl.Decimal(_MONEY_PRECISION, self.decimals),
-            Kind.DATE: pl.Date(),
-            Kind.DATETIME: pl.Datetime("us", TIME_ZONE),
-            Kind.BOOL: pl.Boolean(),
-            Kind.BLOB: pl.String(),  # base64 text as AFAS sends it (see the module's docstring)
-        }[self.kind]
+        return polars_type(self.kind, self.decimals)
 
     @property
     def keeps_text(self) -> bool:

@@ -26,7 +26,7 @@ DEFAULT_SLOT_WAIT_S = 600.0
 
 
 class InFlightLimiter:
-    """A counting gate with an observable high-water mark.
+    """A counting gate: at most `capacity` calls of an environment in flight in this process.
 
     One limiter serves every client of an environment; when a client is created with another cap, the
     newest setting holds for all of them (never more than AFAS's hard maximum of 8).
@@ -35,25 +35,16 @@ class InFlightLimiter:
     def __init__(self, capacity: int):
         self._capacity = capacity
         self._in_flight = 0
-        self._max_observed = 0
         self._cond = threading.Condition()
 
     @property
     def capacity(self) -> int:
         return self._capacity
 
-    @property
-    def max_observed(self) -> int:
-        return self._max_observed
-
     def set_capacity(self, capacity: int) -> None:
         with self._cond:
             self._capacity = capacity
             self._cond.notify_all()
-
-    def reset_observed(self) -> None:
-        with self._cond:
-            self._max_observed = self._in_flight
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[None]:
@@ -62,7 +53,6 @@ class InFlightLimiter:
             while self._in_flight >= self._capacity:
                 self._cond.wait()
             self._in_flight += 1
-            self._max_observed = max(self._max_observed, self._in_flight)
         try:
             yield
         finally:

@@ -35,7 +35,6 @@ class SliceResult:
 
     frame: pl.DataFrame
     pages: int
-    windows: int
 
 
 def fixed_fields(f: Filter | None) -> set[str]:
@@ -85,10 +84,8 @@ class SlicePager:
     def run(self) -> SliceResult:
         parts: list[pl.DataFrame] = []
         window_filter = self._base
-        windows = 0
         skip0 = 0
         while True:
-            windows += 1
             frames, full = self._window(window_filter, skip0)
             window = pl.concat(frames, how="vertical") if frames else None
             if not full or window is None or window.height == 0:
@@ -112,7 +109,7 @@ class SlicePager:
             window_filter = restart if self._base is None else self._base.and_(restart)
             skip0 = 0
         frame = pl.concat(parts, how="vertical") if parts else None
-        return SliceResult(frame if frame is not None else pl.DataFrame(), self.pages, windows)
+        return SliceResult(frame if frame is not None else pl.DataFrame(), self.pages)
 
     def _window(self, f: Filter | None, skip0: int) -> tuple[list[pl.DataFrame], bool]:
         """Pages of one window in order, and whether every page of it was full."""

@@ -35,6 +35,7 @@ from afas.errors import (
     MaintenanceError,
     NotFoundError,
     OutOfMemoryError,
+    ReadTimeoutError,
     ServerError,
     ServerTimeoutError,
     TransportError,
@@ -171,7 +172,7 @@ class Transport:
                 self._wait(wait, tally)
 
     def _backoff(self, attempt: int, exc: AfasError) -> float:
-        if isinstance(exc, (ServerTimeoutError,)) or getattr(exc, "timed_out", False):
+        if isinstance(exc, (ServerTimeoutError, ReadTimeoutError)):
             return self.settings.timeout_pause_s
         cap = min(self.settings.backoff_max_s, self.settings.backoff_base_s * 2 ** (attempt - 1))
         return self._random.uniform(cap / 2, cap)
@@ -195,12 +196,10 @@ class Transport:
             try:
                 response = self.http.get(url, params=params, headers=headers)
             except httpx.TimeoutException as exc:
-                err = TransportError(
+                raise ReadTimeoutError(
                     f"AFAS did not answer within {self.settings.read_timeout_s:.0f} s ({type(exc).__name__}); "
                     "the query may still run on AFAS, so we pause before trying again."
-                )
-                err.timed_out = True  # type: ignore[attr-defined]
-                raise err from None
+                ) from None
             except httpx.HTTPError as exc:
                 raise TransportError(
                     f"The connection to AFAS at {httpx.URL(url).host} failed ({type(exc).__name__})."

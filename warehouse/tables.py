@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from catalog import CONNECTORS, Connector, Field, Kind
+from catalog import CONNECTORS, Connector, Field
+from catalog.types import duckdb_type
 from warehouse.slices import ENVIRONMENT, LOADED_AT, SNAPSHOT_DATE, slice_columns
 from warehouse.sql import ident, literal
 
@@ -45,15 +46,6 @@ class TableColumn:
     def ddl(self) -> str:
         return f"{ident(self.name)} {self.type}{' NOT NULL' if self.not_null else ''}"
 
-
-_KIND_TYPES: dict[Kind, str] = {
-    Kind.INT: "BIGINT",
-    Kind.TEXT: "VARCHAR",
-    Kind.DATE: "DATE",
-    Kind.DATETIME: "TIMESTAMPTZ",  # an instant: AFAS's Amsterdam-local times carry their zone
-    Kind.BOOL: "BOOLEAN",
-    Kind.BLOB: "VARCHAR",  # base64 text as AFAS sends it
-}
 
 _ENVIRONMENT = TableColumn(
     ENVIRONMENT,
@@ -123,13 +115,6 @@ def key_columns(connector: Connector) -> tuple[str, ...]:
             *(connector.field(k).column for k in connector.key))
 
 
-def column_type(field: Field) -> str:
-    """The DuckDB type of a catalog field (money keeps the field's decimals)."""
-    if field.kind is Kind.MONEY:
-        return f"DECIMAL(38, {field.decimals})"
-    return _KIND_TYPES[field.kind]
-
-
 def field_comment(field: Field) -> str:
     """`AFAS <field id>: <meaning>`, e.g. `AFAS UnitId: Administratie (administration)`."""
     return f"AFAS {field.id}: {field.meaning}"
@@ -138,7 +123,7 @@ def field_comment(field: Field) -> str:
 def table_columns(connector: Connector) -> tuple[TableColumn, ...]:
     """The table's columns in order: load columns, catalog fields, `loaded_at`."""
     leading = (_ENVIRONMENT, _SNAPSHOT_DATE) if connector.snapshots else (_ENVIRONMENT,)
-    fields = tuple(TableColumn(f.column, column_type(f), field_comment(f)) for f in connector.fields)
+    fields = tuple(TableColumn(f.column, duckdb_type(f), field_comment(f)) for f in connector.fields)
     return (*leading, *fields, _LOADED_AT)
 
 

@@ -13,21 +13,15 @@ import numpy as np
 import polars as pl
 
 from catalog import TRANSACTIONS, TRANSACTIONS_ALLOCATED, Connector, Kind
+from catalog.types import polars_type
 
 from .batch import LineBatch
 from .clock import off_the_spring_gap
 from .chart import ACCOUNT_NOS, ACCOUNTS, CENTRE_CODES, COST_CENTRES, JOURNALS, UNIT_CODES, VAT_CODES
 
-MONEY = pl.Decimal(18, 2)
-DTYPES: dict[Kind, pl.DataType] = {
-    Kind.INT: pl.Int64(),
-    Kind.TEXT: pl.String(),
-    Kind.MONEY: MONEY,
-    Kind.DATE: pl.Date(),
-    Kind.DATETIME: pl.Datetime("us"),
-    Kind.BOOL: pl.Boolean(),
-    Kind.BLOB: pl.String(),
-}
+#: The simulator keeps AFAS's own shapes: 18 digits for money (AFAS's metainfo), naive local times.
+MONEY = polars_type(Kind.MONEY, precision=18)
+DTYPES: dict[Kind, pl.DataType] = {kind: polars_type(kind, precision=18, time_zone=None) for kind in Kind}
 
 
 def schema(connector: Connector) -> dict[str, pl.DataType]:
