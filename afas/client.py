@@ -22,6 +22,7 @@ import polars as pl
 
 import catalog
 from catalog import Connector, Kind
+from catalog.slices import Slice, afas_conditions
 from afas.connection import Connection
 from afas.errors import AuthenticationError, ConnectorNotAuthorizedError, NotFoundError, ResponseFormatError
 from afas.filters import Condition, Filter, Op, render_query
@@ -137,7 +138,10 @@ class AfasClient:
 
     def schema(self, connector_id: str) -> FrameSchema:
         """How this connector's rows are typed: live fields, catalog kinds where known."""
-        return FrameSchema.from_metainfo(self.connector_info(connector_id), _catalog_entry(connector_id))
+        return self._schema(connector_id, _catalog_entry(connector_id))
+
+    def _schema(self, connector_id: str, entry: Connector | None) -> FrameSchema:
+        return FrameSchema.from_metainfo(self.connector_info(connector_id), entry)
 
     def page(
         self,
@@ -151,7 +155,7 @@ class AfasClient:
     ) -> pl.DataFrame:
         """One page of rows, typed. `order` defaults to the catalog's sort key."""
         schema = schema or self.schema(connector_id)
-        order = order if order is not None else _default_order(connector_id)
+        order = order if order is not None else _default_order(connector_id, _catalog_entry(connector_id))
         take = take or self.page_size(len(schema.columns))
         params = render_query(filter, order=order, skip=skip, take=take)
         page = schema.read_page(self._connector_call(f"connectors/{connector_id}", params, connector_id))
@@ -164,8 +168,9 @@ class AfasClient:
 
     def fetch(
         self,
-        connector_id: str,
+        connector: Connector | str,
         *,
+        slice: Slice | None = None,
         administration: int | None = None,
         year: int | None = None,
         period: int | None = None,
@@ -175,7 +180,9 @@ class AfasClient:
         """Every row of one slice, typed, read in ordered pages.
 
         Args:
-            connector_id: a GetConnector id; catalog connectors know their key and slice fields.
+            connector: a catalog connector (which knows its key and slice fields), or the id of a
+                GetConnector outside the catalog.
+            slice: the slice to read (the connector's part of it); or give its parts instead:
             administration: UnitId (AdminId for the administrations connector).
             year: fiscal year (connectors sliced by period only).
             period: period 0..13 (connectors sliced by period only).
@@ -184,10 +191,16 @@ class AfasClient:
         """
         started = time.perf_counter()
         tally = CallStats()
-        entry = _catalog_entry(connector_id)
-        schema = self.schema(connector_id)
-        order = order if order is not None else _default_order(connector_id)
-        base = slice_filter(connector_id, administration=administration, year=year, period=period)
+        entry, connector_id = _entry_and_id(connector)
+        schema = self._schema(connector_id, entry)
+        order = order if order is not None else _default_order(connector_id, entry)
+        if slice is not None:
+            if entry is None:
+                raise ValueError(f"{connector_id!r} is not in the catalog, so it has no slices: give its filter instead")
+            pins = slice.afas_conditions(entry)
+        else:
+            pins = afas_conditions(entry, administration, year, period)
+        base = Filter.where(*(Condition(f, Op.EQ, v) for f, v in pins)) if pins else None
         if filter is not None:
             base = filter if base is None else base.and_(filter)
         take = self.page_size(len(schema.columns))
@@ -250,22 +263,6 @@ class AfasClient:
             raise ConnectorNotAuthorizedError(connector_id) from None
 
 
-def slice_filter(
-    connector_id: str, *, administration: int | None = None, year: int | None = None, period: int | None = None
-) -> Filter | None:
-    """The filter selecting one slice of a connector (administration, and year/period where sliced)."""
-    entry = _catalog_entry(connector_id)
-    conditions = []
-    if administration is not None:
-        admin_field = catalog.ADMIN_ID if entry is catalog.ADMINISTRATIONS else catalog.UNIT_ID
-        conditions.append(Condition(admin_field, Op.EQ, administration))
-    if year is not None:
-        conditions.append(Condition(catalog.YEAR, Op.EQ, year))
-    if period is not None:
-        conditions.append(Condition(catalog.PERIOD, Op.EQ, period))
-    return Filter.where(*conditions) if conditions else None
-
-
 def _warn_replaced(connector_id: str, schema: FrameSchema, replaced: Mapping[str, int]) -> None:
     """One warning per field in which AFAS sent `(replaced)`: connector, field, count, what became of it."""
     kept = {c.id for c in schema.columns if c.keeps_text}
@@ -275,6 +272,13 @@ def _warn_replaced(connector_id: str, schema: FrameSchema, replaced: Mapping[str
                     field_id, outcome)
 
 
+def _entry_and_id(connector: Connector | str) -> tuple[Connector | None, str]:
+    """The catalog entry (None outside the catalog) and the id, looked up once per call."""
+    if isinstance(connector, Connector):
+        return connector, connector.id
+    return _catalog_entry(connector), connector
+
+
 def _catalog_entry(connector_id: str) -> Connector | None:
     try:
         return catalog.connector(connector_id)
@@ -282,8 +286,7 @@ def _catalog_entry(connector_id: str) -> Connector | None:
         return None
 
 
-def _default_order(connector_id: str) -> tuple[str, ...]:
-    entry = _catalog_entry(connector_id)
+def _default_order(connector_id: str, entry: Connector | None) -> tuple[str, ...]:
     if entry is None:
         raise ValueError(
             f"{connector_id!r} is not in the catalog: pass `order` with fields that identify a row uniquely, "

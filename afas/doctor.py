@@ -181,7 +181,7 @@ def _check_administrations(client: AfasClient, info: AppInfo, report: Report) ->
     if entry.id not in info.get_connectors:
         return
     try:
-        rows = client.fetch(entry.id).frame
+        rows = client.fetch(entry).frame
     except AfasError as exc:
         report.add("administrations", Status.FAIL, str(exc))
         return

@@ -8,6 +8,8 @@ under their own names; files already there are not downloaded again.
 # No `from __future__ import annotations` here: Dagster inspects the `context` annotation at load time.
 
 
+from pathlib import Path
+
 import dagster as dg
 
 import catalog
@@ -15,7 +17,7 @@ from afas.documents import save_document
 from assets.factory import GROUP, asset_key
 from assets.specs import AREA_TAG
 from assets.partitions import AdministrationRef, administration_partitions
-from assets.resources import AfasResource, WarehouseResource, data_dir
+from assets.resources import AfasResource, WarehouseResource
 from warehouse.lookups import attachments
 
 
@@ -33,7 +35,7 @@ def document_files(context: dg.AssetExecutionContext, afas: AfasResource, wareho
     admin = AdministrationRef.parse(context.partition_key)
     items = attachments(warehouse.warehouse(), admin.environment, admin.administration_id)
     client = afas.client(admin.environment)
-    folder = data_dir() / "documents" / admin.environment / str(admin.administration_id)
+    folder = Path(afas.data_dir) / "documents" / admin.environment / str(admin.administration_id)
     downloaded = kept = 0
     for subject_id, file_id, _file_name in items:
         marker = folder / ".ids" / file_id

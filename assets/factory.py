@@ -21,12 +21,13 @@ import polars as pl
 
 import catalog
 from catalog import Connector, Slicing
-from assets.partitions import ADMINISTRATION_TAG, COMPANY_TAG, AdministrationRef, parse_slice
+from assets.partitions import ADMINISTRATION_TAG, COMPANY_TAG, AdministrationRef
+from catalog.slices import SNAPSHOT_DATE, Slice
 from assets.resources import AfasResource, WarehouseResource
 from warehouse.lookups import administration_names, last_loaded
 
 from assets.checks import check_specs, partition_evaluations, run_results
-from assets.loading import ContractViolation, NotWrittenTogether, SliceLoad, SliceSpec, load_together
+from assets.loading import ContractViolation, NotWrittenTogether, SliceLoad, load_together
 from assets.markdown import table_markdown
 from assets.reconciliation import evaluations, reconcile, reconciliation_spec
 from assets.specs import BOOKS, GROUP, asset_key, asset_spec, partitions_for
@@ -37,23 +38,12 @@ SLICES_AT_ONCE = 8  # slices fetched concurrently in one run; AFAS calls stay ca
 _FAILURE_CASES_SHOWN = 20
 
 
-def _spec_of(connector: Connector, key: str) -> SliceSpec:
-    if connector.slicing is Slicing.NONE:
-        return SliceSpec(key)
-    if connector.slicing is Slicing.ADMINISTRATION:
-        admin = AdministrationRef.parse(key)
-        return SliceSpec(admin.environment, admin.administration_id)
-    ref = parse_slice(key)
-    return SliceSpec(ref.administration.environment, ref.administration.administration_id,
-                     ref.period.year, ref.period.period)
-
-
-def _slices(context: dg.AssetExecutionContext, connector: Connector, afas: AfasResource) -> list[tuple[str, SliceSpec]]:
+def _slices(context: dg.AssetExecutionContext, connector: Connector, afas: AfasResource) -> list[tuple[str, Slice]]:
     keys = afas.environment_names() if connector.slicing is Slicing.NONE else [str(k) for k in context.partition_keys]
-    return [(key, _spec_of(connector, key)) for key in keys]
+    return [(key, Slice.from_partition_key(connector, key)) for key in keys]
 
 
-def _companies(store, slices: list[tuple[str, SliceSpec]]) -> dict[str, str]:
+def _companies(store, slices: list[tuple[str, Slice]]) -> dict[str, str]:
     """Partition key → "<company name> (<administration key>)", for the partitions whose name is known."""
     names = administration_names(store)
     found = {}
@@ -64,7 +54,7 @@ def _companies(store, slices: list[tuple[str, SliceSpec]]) -> dict[str, str]:
     return found
 
 
-def _tag_the_run(context: dg.AssetExecutionContext, slices: list[tuple[str, SliceSpec]], companies: dict[str, str]) -> None:
+def _tag_the_run(context: dg.AssetExecutionContext, slices: list[tuple[str, Slice]], companies: dict[str, str]) -> None:
     """A run of one administration (a schedule's, a sensor's or a UI backfill's) gets its key and company
     name as tags; added from here because only the run knows the names, whoever launched it."""
     admins = {AdministrationRef(spec.environment, spec.administration_id).key for _, spec in slices}
@@ -117,10 +107,10 @@ def _reason(exc: Exception) -> str:
     return str(exc.cause if isinstance(exc, NotWrittenTogether) else exc)
 
 
-def _failure_observation(store, connector: Connector, key: str, spec: SliceSpec, exc: Exception,
+def _failure_observation(store, connector: Connector, key: str, spec: Slice, exc: Exception,
                          company: str | None) -> dg.AssetObservation:
     """On the failed partition of an asset the run touched: why, and that the earlier data is kept."""
-    slice_values = {k: v for k, v in spec.warehouse_slice(connector, None).items() if k != "snapshot_date"}
+    slice_values = {k: v for k, v in spec.columns(connector).items() if k != SNAPSHOT_DATE}
     before = last_loaded(store, connector.table, slice_values)
     kept = (f"kept unchanged: the rows loaded {before.isoformat(timespec='seconds')} are still served"
             if before else "none: this partition was never loaded")
@@ -192,7 +182,7 @@ def connector_assets_step(name: str, connectors: list[Connector]) -> dg.AssetsDe
         context.log.info(f"loading {len(slices)} slice(s) of {', '.join(c.id for c in loading)}")
         loads: dict[str, list[tuple[str, SliceLoad]]] = {c.id: [] for c in loading}
         failures: list[tuple[str, Exception]] = []
-        failed: dict[str, tuple[SliceSpec, Exception]] = {}  # partition → its spec and first real error
+        failed: dict[str, tuple[Slice, Exception]] = {}  # partition → its spec and first real error
         with ThreadPoolExecutor(max_workers=SLICES_AT_ONCE, thread_name_prefix="slice") as pool:
             futures = {pool.submit(load_together, afas.client(spec.environment), store, loading, spec,
                                    run_id=context.run.run_id): (k, spec) for k, spec in slices}

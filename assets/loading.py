@@ -14,8 +14,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import catalog
-from catalog import Connector, Slicing
+from catalog import Connector
+from catalog.slices import Slice
 from afas.client import AfasClient
 from afas.errors import AfasError
 from schemas import MissingFieldError, SoftCheckResult, Validation, soft_checks, validate
@@ -24,41 +24,10 @@ from catalog.clock import AMSTERDAM
 
 
 
-@dataclass(frozen=True)
-class SliceSpec:
-    """Which rows to load: the environment and, depending on the connector, administration/year/period."""
-
-    environment: str
-    administration_id: int | None = None
-    fiscal_year: int | None = None
-    period: int | None = None
-
-    def __str__(self) -> str:
-        """How messages name the slice: `o12345`, `o12345 administration 1`, `o12345 administration 1 2025-04`."""
-        words = [self.environment]
-        if self.administration_id is not None:
-            words.append(f"administration {self.administration_id}")
-        if self.fiscal_year is not None:
-            words.append(f"{self.fiscal_year}-{self.period:02d}")
-        return " ".join(words)
-
-    def warehouse_slice(self, connector: Connector, snapshot_date: dt.date | None) -> dict[str, object]:
-        """The slice columns as the warehouse names them."""
-        values: dict[str, object] = {"environment": self.environment}
-        if connector.slicing is not Slicing.NONE:
-            values["administration_id"] = self.administration_id
-        if connector.slicing is Slicing.ADMINISTRATION_PERIOD:
-            values["fiscal_year"] = self.fiscal_year
-            values["period"] = self.period
-        if connector.snapshots:
-            values["snapshot_date"] = snapshot_date
-        return values
-
-
 class ContractViolation(Exception):
     """The slice broke a hard rule; nothing was written."""
 
-    def __init__(self, connector: Connector, spec: SliceSpec, validation: Validation):
+    def __init__(self, connector: Connector, spec: Slice, validation: Validation):
         super().__init__(f"{connector.id} {spec}: {validation.summary}")
         self.connector = connector
         self.spec = spec
@@ -82,7 +51,7 @@ class FetchedSlice:
     """One slice read from AFAS and validated, ready to be written."""
 
     connector: Connector
-    spec: SliceSpec
+    spec: Slice
     validation: Validation
     afas_requests: int
     fetch_seconds: float
@@ -91,7 +60,7 @@ class FetchedSlice:
     snapshot_date: dt.date | None
 
     def write(self) -> SliceWrite:
-        return SliceWrite(self.connector, self.spec.warehouse_slice(self.connector, self.snapshot_date),
+        return SliceWrite(self.connector, self.spec.columns(self.connector, self.snapshot_date),
                           self.validation.frame)
 
 
@@ -104,7 +73,7 @@ class SliceLoad:
     """
 
     connector: Connector
-    spec: SliceSpec
+    spec: Slice
     rows: int
     rows_replaced: int
     afas_requests: int
@@ -128,7 +97,7 @@ def today_in_amsterdam() -> dt.date:
 
 
 def fetch_slice(
-    client: AfasClient, connector: Connector, spec: SliceSpec, *, snapshot_date: dt.date | None = None
+    client: AfasClient, connector: Connector, spec: Slice, *, snapshot_date: dt.date | None = None
 ) -> FetchedSlice:
     """Fetch one slice from AFAS and validate it (nothing is written).
 
@@ -140,13 +109,7 @@ def fetch_slice(
     if connector.snapshots and snapshot_date is None:
         snapshot_date = today_in_amsterdam()
     started = time.perf_counter()
-    administration = spec.administration_id if connector is not catalog.ADMINISTRATIONS else None
-    fetched = client.fetch(
-        connector.id,
-        administration=administration if connector.slicing is not Slicing.NONE else None,
-        year=spec.fiscal_year if connector.slicing is Slicing.ADMINISTRATION_PERIOD else None,
-        period=spec.period if connector.slicing is Slicing.ADMINISTRATION_PERIOD else None,
-    )
+    fetched = client.fetch(connector, slice=spec)
     fetched_at = time.perf_counter()
     validation = validate(connector, fetched.frame)
     if not validation.ok:
@@ -186,7 +149,7 @@ def load_slice(
     client: AfasClient,
     warehouse: Warehouse,
     connector: Connector,
-    spec: SliceSpec,
+    spec: Slice,
     *,
     snapshot_date: dt.date | None = None,
     run_id: str | None = None,
@@ -211,7 +174,7 @@ def load_together(
     client: AfasClient,
     warehouse: Warehouse,
     connectors: list[Connector],
-    spec: SliceSpec,
+    spec: Slice,
     *,
     run_id: str | None = None,
 ) -> list[tuple[Connector, SliceLoad | Exception]]:

@@ -18,62 +18,17 @@ firm that size should move AFAS_FIRST_YEAR on after a few years (older periods s
 from __future__ import annotations
 
 import datetime as dt
-import math
-import os
-import re
 from dataclasses import dataclass
 
 import dagster as dg
 
 from catalog.clock import AMSTERDAM
+from catalog.periods import PeriodRef, periods_through
+from catalog.slices import AdministrationRef
+from settings import Settings
 
 ADMINISTRATION_PARTITIONS_NAME = "afas_administration"  # dynamic partition names are global: prefixed
 PERIOD_PARTITIONS_NAME = "afas_period"
-FIRST_YEAR_VARIABLE = "AFAS_FIRST_YEAR"
-DEFAULT_FIRST_YEAR = 2020
-PERIODS = range(0, 14)
-
-_ADMIN_KEY = re.compile(r"^(?P<env>[a-z0-9][a-z0-9_-]*)-(?P<admin>\d+)$")
-_PERIOD_KEY = re.compile(r"^(?P<year>\d{4})-(?P<period>\d{2})$")
-
-
-@dataclass(frozen=True, order=True)
-class AdministrationRef:
-    """An administration of a configured environment."""
-
-    environment: str
-    administration_id: int
-
-    @property
-    def key(self) -> str:
-        return f"{self.environment}-{self.administration_id}"
-
-    @classmethod
-    def parse(cls, key: str) -> "AdministrationRef":
-        m = _ADMIN_KEY.match(key)
-        if m is None:
-            raise ValueError(f"{key!r} is not an administration partition key (<environment>-<id>, e.g. o12345-1)")
-        return cls(m.group("env"), int(m.group("admin")))
-
-
-@dataclass(frozen=True, order=True)
-class PeriodRef:
-    """A fiscal year and period."""
-
-    year: int
-    period: int
-
-    @property
-    def key(self) -> str:
-        return f"{self.year:04d}-{self.period:02d}"
-
-    @classmethod
-    def parse(cls, key: str) -> "PeriodRef":
-        m = _PERIOD_KEY.match(key)
-        if m is None or int(m.group("period")) not in PERIODS:
-            raise ValueError(f"{key!r} is not a period partition key (YYYY-PP, PP 00..13)")
-        return cls(int(m.group("year")), int(m.group("period")))
-
 
 @dataclass(frozen=True, order=True)
 class SliceRef:
@@ -88,7 +43,8 @@ class SliceRef:
 
 
 def first_year() -> int:
-    return int(os.environ.get(FIRST_YEAR_VARIABLE) or DEFAULT_FIRST_YEAR)
+    """`AFAS_FIRST_YEAR`, read when a sensor, schedule or command asks (never at import)."""
+    return Settings.from_environment().first_year
 
 
 def today() -> dt.date:
@@ -96,19 +52,9 @@ def today() -> dt.date:
     return dt.datetime.now(AMSTERDAM).date()
 
 
-def current_period(day: dt.date) -> PeriodRef:
-    """The latest period that can hold bookings on `day`: its calendar month, or its four-weekly
-    period (28 days each, 13 a year) where that is later — in late December, period 13."""
-    four_weekly = min(13, math.ceil(day.timetuple().tm_yday / 28))
-    return PeriodRef(day.year, max(day.month, four_weekly))
-
-
 def period_keys(start: int | None = None, until: dt.date | None = None) -> list[str]:
     """Every period key from `start` (AFAS_FIRST_YEAR, default 2020) through `until`'s period (today)."""
-    start = start or first_year()
-    last = current_period(until or today())
-    return [PeriodRef(y, p).key for y in range(start, last.year + 1) for p in PERIODS
-            if PeriodRef(y, p) <= last]
+    return [p.key for p in periods_through(start or first_year(), until or today())]
 
 
 def period_partition_changes(existing: list[str], day: dt.date | None = None) -> tuple[list[str], list[str]]:

@@ -27,8 +27,9 @@ from warehouse.reconcile import (
     record,
 )
 
+from catalog.slices import Slice
 from assets.checks import check_spec, latest_materializations
-from assets.loading import LOAD_ERRORS, SliceLoad, SliceSpec, load_together
+from assets.loading import LOAD_ERRORS, SliceLoad, load_together
 from assets.markdown import table_markdown
 from assets.specs import BOOKS
 
@@ -46,30 +47,25 @@ def reconciliation_spec(asset_key: dg.AssetKey, partitions_def, reads: Sequence[
     )
 
 
-def _slice(spec: SliceSpec) -> tuple[str, int, int, int]:
-    return (spec.environment, spec.administration_id, spec.fiscal_year, spec.period)
-
-
-def _differences(store, specs: Sequence[SliceSpec]) -> dict[tuple, pl.DataFrame]:
+def _differences(store, slices: Sequence[Slice]) -> dict[Slice, pl.DataFrame]:
     """Slice → one row per account or booking line that disagrees, for the slices that do not reconcile."""
-    slices = [_slice(spec) for spec in specs]
     accounts = account_mismatches(store, slices)
     allocations = allocation_mismatches(store, slices)
-    rows: dict[tuple, list[dict]] = {}
+    rows: dict[Slice, list[dict]] = {}
     for r in accounts.iter_rows(named=True):
-        rows.setdefault(tuple(r[c] for c in SLICE_COLUMNS), []).append({
+        rows.setdefault(Slice(*(r[c] for c in SLICE_COLUMNS)), []).append({
             "what": f"account {r['account_no']}", "transactions": r["transactions_net"],
             "afas": r["period_values_net"], "difference": r["difference"],
         })
     for r in allocations.iter_rows(named=True):
-        rows.setdefault(tuple(r[c] for c in SLICE_COLUMNS), []).append({
+        rows.setdefault(Slice(*(r[c] for c in SLICE_COLUMNS)), []).append({
             "what": f"entry {r['entry_no']} line {r['line_no']} allocations", "transactions": r["line_amount"],
             "afas": r["allocated_amount"], "difference": r["line_amount"] - r["allocated_amount"],
         })
     return {key: pl.DataFrame(found, infer_schema_length=None) for key, found in rows.items()}
 
 
-def _outcome(key: tuple, status: str, differences: pl.DataFrame | None = None, detail: str | None = None) -> Reconciliation:
+def _outcome(key: Slice, status: str, differences: pl.DataFrame | None = None, detail: str | None = None) -> Reconciliation:
     if differences is None or differences.height == 0:
         return Reconciliation(key, status, detail=detail)
     accounts = differences.filter(pl.col("what").str.starts_with("account "))
@@ -80,7 +76,7 @@ def _outcome(key: tuple, status: str, differences: pl.DataFrame | None = None, d
 
 
 def reconcile(
-    afas, store, loads: Sequence[tuple[str, SliceLoad]], failed: Mapping[str, tuple[SliceSpec, Exception]], log,
+    afas, store, loads: Sequence[tuple[str, SliceLoad]], failed: Mapping[str, tuple[Slice, Exception]], log,
     run_id: str | None = None,
 ) -> dict[str, tuple[Reconciliation, pl.DataFrame | None]]:
     """Reconcile every loaded partition (reloading a disagreeing one once); failed ones are `not_loaded`.
@@ -90,26 +86,26 @@ def reconcile(
     """
     outcomes: dict[str, tuple[Reconciliation, pl.DataFrame | None]] = {}
     for key, (spec, error) in failed.items():
-        outcomes[key] = (_outcome(_slice(spec), Status.NOT_LOADED, detail=f"load failed, earlier data kept: {error}"), None)
+        outcomes[key] = (_outcome(spec, Status.NOT_LOADED, detail=f"load failed, earlier data kept: {error}"), None)
     problems = _differences(store, [load.spec for _, load in loads])
     reloaded = []
     for key, load in loads:
-        found = problems.get(_slice(load.spec))
+        found = problems.get(load.spec)
         if found is None:
-            outcomes[key] = (_outcome(_slice(load.spec), Status.RECONCILED), None)
+            outcomes[key] = (_outcome(load.spec, Status.RECONCILED), None)
             continue
         log.warning(f"{key} does not reconcile ({found.height} difference(s)); reloading its books once")
         written = load_together(afas.client(load.spec.environment), store, BOOKS, load.spec, run_id=run_id)
         errors = [o for _, o in written if isinstance(o, LOAD_ERRORS)]
         if errors:
-            outcomes[key] = (_outcome(_slice(load.spec), Status.DIFFERENCES, found, f" (the reload failed: {errors[0]})"), found)
+            outcomes[key] = (_outcome(load.spec, Status.DIFFERENCES, found, f" (the reload failed: {errors[0]})"), found)
             continue
         reloaded.append((key, load))
     after = _differences(store, [load.spec for _, load in reloaded])
     for key, load in reloaded:
-        found = after.get(_slice(load.spec))
+        found = after.get(load.spec)
         status = Status.RECONCILED_AFTER_RELOAD if found is None else Status.DIFFERENCES
-        outcomes[key] = (_outcome(_slice(load.spec), status, found), found)
+        outcomes[key] = (_outcome(load.spec, status, found), found)
     record(store, [outcome for outcome, _ in outcomes.values()], run_id=run_id)
     return outcomes
 

@@ -1,52 +1,72 @@
-"""Dagster resources: the AFAS environments and the DuckDB warehouse, configured from the environment.
+"""Dagster resources: the AFAS environments and the DuckLake, configured from `settings.Settings`.
 
-Variables (also read from `.env` by `dagster dev`):
-- `AFAS_PIPELINE_HOME`: where `afas-pipeline connect` stored the environments (default
-  `~/.config/afas-pipeline`); or one environment from `AFAS_ENVIRONMENT_CODE` + `AFAS_TOKEN`.
-- `AFAS_DATA_DIR`: the data folder (default `data`); the embedded lake lives in `<data dir>/lake/`.
-- `AFAS_WAREHOUSE`, `AFAS_WAREHOUSE_DATA`: which DuckLake (see `warehouse.settings`): by default the
-  embedded one (SQLite catalog); `postgres:…` for a lake shared by several machines.
-- `AFAS_MAX_IN_FLIGHT`: AFAS calls in flight per environment across all runs (default 5, at most 8).
-- `AFAS_CALL_SLOTS`: where that cap is kept: `files` (lock files in the data folder: every run on one
-  machine) or `postgres:CONNINFO` / `postgresql://…` (advisory locks: every worker on every machine).
-  Default: the lake's catalog database when the lake is on PostgreSQL, else `files`.
-- `AFAS_SLOT_WAIT_S`: the longest a call waits for one of those slots before it fails (default 600).
+Their fields are their whole configuration: nothing here reads the environment. `pipelines.definitions`
+builds them from the settings read when Dagster loads the code location (`configured_by`), passing
+every value that may hold a secret (the lake's catalog, the call slots' database) as `dg.EnvVar`, so
+Dagster's UI and run storage show the variable's name only. Scripts and tests that run outside
+Dagster use `from_settings` (plain values) or the constructor.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
 import dagster as dg
 
 from afas.client import AfasClient
-from afas.errors import ConfigurationError
-from afas.limits import DEFAULT_SLOT_WAIT_S
-from afas.settings import ClientSettings
-from settings.data_dir import data_dir
 from afas.environments import EnvironmentStore
+from afas.limits import DEFAULT_SLOT_WAIT_S
+from afas.settings import DEFAULT_MAX_IN_FLIGHT, ClientSettings
+from settings import CALL_SLOTS, WAREHOUSE, WAREHOUSE_DATA, Settings, call_slots_database
 from warehouse import LakeSettings, Warehouse
 
 _clients: dict[tuple, AfasClient] = {}
 _clients_lock = threading.Lock()
 
 
+def _by_name(variable: str, value: str | None) -> str | None:
+    """A value that may hold a secret, as Dagster should see it: the variable's name, resolved in the run."""
+    return dg.EnvVar(variable) if value else None
+
+
 class AfasResource(dg.ConfigurableResource):
     """The configured AFAS environments; hands out one client per environment and process.
 
     Attributes:
-        home: the environment store folder; default `$AFAS_PIPELINE_HOME` or `~/.config/afas-pipeline`.
+        home: the environment store folder (`AFAS_PIPELINE_HOME`); None: `~/.config/afas-pipeline`.
+        data_dir: the data folder (`AFAS_DATA_DIR`): this machine's call-slot lock files, documents.
         max_in_flight: calls in flight per environment, shared by every run that shares the slots (1..8).
-        call_slots: like `AFAS_CALL_SLOTS` (overrides it, for tests).
-        slot_wait_s: like `AFAS_SLOT_WAIT_S`.
+        call_slots: where that cap is kept (`AFAS_CALL_SLOTS`): `files`, `postgres:CONNINFO`, a URL;
+            None: the lake's PostgreSQL when `lake_catalog` is one, else files.
+        lake_catalog: the lake's catalog setting (`AFAS_WAREHOUSE`), for that default.
+        slot_wait_s: the longest a call waits for a slot (`AFAS_SLOT_WAIT_S`).
     """
 
     home: str | None = None
-    max_in_flight: int = int(os.environ.get("AFAS_MAX_IN_FLIGHT") or 5)
+    data_dir: str = "data"
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
     call_slots: str | None = None
-    slot_wait_s: float = float(os.environ.get("AFAS_SLOT_WAIT_S") or DEFAULT_SLOT_WAIT_S)
+    lake_catalog: str | None = None
+    slot_wait_s: float = DEFAULT_SLOT_WAIT_S
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides) -> AfasResource:
+        values = dict(home=str(settings.home) if settings.home else None, data_dir=str(settings.data_dir),
+                      max_in_flight=settings.max_in_flight, call_slots=settings.call_slots,
+                      lake_catalog=settings.warehouse, slot_wait_s=settings.slot_wait_s)
+        return cls(**{**values, **overrides})
+
+    @classmethod
+    def from_environment(cls, **overrides) -> AfasResource:
+        """For scripts and tests outside Dagster: the settings read now, `overrides` on top."""
+        return cls.from_settings(Settings.from_environment(), **overrides)
+
+    @classmethod
+    def configured_by(cls, settings: Settings) -> AfasResource:
+        """As `from_settings`, with the values that may hold a secret passed by their variable's name."""
+        return cls.from_settings(settings, call_slots=_by_name(CALL_SLOTS, settings.call_slots),
+                                 lake_catalog=_by_name(WAREHOUSE, settings.warehouse))
 
     def store(self) -> EnvironmentStore:
         return EnvironmentStore(Path(self.home) if self.home else None)
@@ -65,7 +85,7 @@ class AfasResource(dg.ConfigurableResource):
                 settings = ClientSettings(
                     max_in_flight=self.max_in_flight,
                     shared_slots_postgres=postgres,
-                    shared_slots_dir=None if postgres else str(data_dir() / "afas-slots"),
+                    shared_slots_dir=None if postgres else str(Path(self.data_dir) / "afas-slots"),
                     slot_wait_s=self.slot_wait_s,
                 )
                 client = _clients[key] = AfasClient(connection, settings)
@@ -73,43 +93,50 @@ class AfasResource(dg.ConfigurableResource):
 
     def slots_database(self) -> str | None:
         """The PostgreSQL conninfo that keeps the cap across machines, or None for this machine's lock files."""
-        choice = (self.call_slots or os.environ.get("AFAS_CALL_SLOTS") or "").strip()
-        if choice == "files":
-            return None
-        if choice.startswith(("postgresql://", "postgres://")):
-            return choice
-        if choice.startswith("postgres:"):
-            return choice.removeprefix("postgres:")
-        if choice:
-            raise ConfigurationError(
-                "AFAS_CALL_SLOTS must be 'files', 'postgres:CONNINFO' or 'postgresql://…' (the value is not "
-                "repeated here in case it holds a secret)"
-            )
-        lake = LakeSettings.from_environment(data_dir())
-        return lake.catalog.removeprefix("postgres:") if lake.kind == "postgres" else None
+        return call_slots_database(self.call_slots, lambda: LakeSettings.choose(Path(self.data_dir),
+                                                                                catalog=self.lake_catalog))
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckLake the pipeline writes and analysts attach read-only.
+    """The DuckLake the pipeline writes and analysts attach read-only (see `warehouse.settings`).
 
-    Configure it with the `AFAS_WAREHOUSE*` variables (a PostgreSQL password in `PGPASSWORD`, never
-    here: resource values are shown in Dagster's UI). The attributes override them, for tests.
+    A PostgreSQL password belongs in `PGPASSWORD`, never in a value here: resource values are shown
+    in Dagster's UI (which is why `configured_by` passes the catalog by its variable's name).
 
     Attributes:
-        catalog: like `AFAS_WAREHOUSE`: `sqlite`, `sqlite:PATH`, `postgres:CONNINFO` or a URL.
-        data_path: like `AFAS_WAREHOUSE_DATA`: the data files' folder or `s3://…/`.
+        data_dir: the data folder; the embedded lake lives in `<data dir>/lake/`.
+        catalog: `sqlite`, `sqlite:PATH`, `postgres:CONNINFO` or a URL (`AFAS_WAREHOUSE`); None: embedded.
+        data_path: the data files' folder or `s3://…/` (`AFAS_WAREHOUSE_DATA`).
+        busy_timeout_s, retention_months: as `AFAS_WAREHOUSE_BUSY_TIMEOUT_S`, `_RETENTION_MONTHS`.
     """
 
+    data_dir: str = "data"
     catalog: str | None = None
     data_path: str | None = None
+    busy_timeout_s: str | None = None
+    retention_months: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides) -> WarehouseResource:
+        values = dict(data_dir=str(settings.data_dir), catalog=settings.warehouse, data_path=settings.warehouse_data,
+                      busy_timeout_s=settings.warehouse_busy_timeout_s,
+                      retention_months=settings.warehouse_retention_months)
+        return cls(**{**values, **overrides})
+
+    @classmethod
+    def from_environment(cls, **overrides) -> WarehouseResource:
+        """For scripts and tests outside Dagster: the settings read now, `overrides` on top."""
+        return cls.from_settings(Settings.from_environment(), **overrides)
+
+    @classmethod
+    def configured_by(cls, settings: Settings) -> WarehouseResource:
+        """As `from_settings`, with the catalog and data path passed by their variable's name."""
+        return cls.from_settings(settings, catalog=_by_name(WAREHOUSE, settings.warehouse),
+                                 data_path=_by_name(WAREHOUSE_DATA, settings.warehouse_data))
 
     def settings(self) -> LakeSettings:
-        environ = dict(os.environ)
-        if self.catalog:
-            environ["AFAS_WAREHOUSE"] = self.catalog
-        if self.data_path:
-            environ["AFAS_WAREHOUSE_DATA"] = self.data_path
-        return LakeSettings.from_environment(data_dir(), environ)
+        return LakeSettings.choose(Path(self.data_dir), catalog=self.catalog, data_path=self.data_path,
+                                   busy_timeout_s=self.busy_timeout_s, retention_months=self.retention_months)
 
     def warehouse(self, logger=None) -> Warehouse:
         """The lake; retries of busy commits are logged to `logger` (a run's `context.log`) if given."""

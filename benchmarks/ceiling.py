@@ -44,12 +44,13 @@ def simulator(rows: int = ROWS) -> SimulatorProcess:
 def load_with_pipeline(env, warehouse):
     import catalog
     from afas.client import AfasClient
-    from assets.loading import SliceSpec, load_slice
+    from assets.loading import load_slice
+    from catalog.slices import Slice
 
     unit, year, period = SLICE
     conn = connection(env)
     with AfasClient(conn) as client:
-        return load_slice(client, warehouse, catalog.TRANSACTIONS, SliceSpec(conn.name, unit, year, period))
+        return load_slice(client, warehouse, catalog.TRANSACTIONS, Slice(conn.name, unit, year, period))
 
 
 def download_raw(root: str, header: str, pages: list[dict]) -> list[bytes]:

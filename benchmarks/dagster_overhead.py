@@ -35,7 +35,8 @@ def run() -> dict:
 
     from afas.client import AfasClient
     from assets.factory import BOOKS, SLICES_AT_ONCE
-    from assets.loading import SliceSpec, load_together
+    from assets.loading import load_together
+    from catalog.slices import Slice
     from pipelines.definitions import defs
     from assets.partitions import (
         AdministrationRef, add_partitions, PeriodRef, period_keys, period_range_tags,
@@ -49,15 +50,15 @@ def run() -> dict:
     with SimulatorProcess(*args) as sim, tempfile.TemporaryDirectory() as tmp:
         env = sim.environment()
         with pipeline_environment(Path(tmp) / "setup", env), dg.instance_for_test() as instance:
-            name = AfasResource().environment_names()[0]
+            name = AfasResource.from_environment().environment_names()[0]
             admins = [AdministrationRef(name, unit) for unit in range(1, ADMINISTRATIONS + 1)]
-            connection = AfasResource().store().connections([name])[0]
+            connection = AfasResource.from_environment().store().connections([name])[0]
 
             def direct(folder: Path) -> int:
                 store = temp_warehouse(folder)
-                specs = [SliceSpec(name, a.administration_id, p.year, p.period) for a in admins for p in periods]
+                specs = [Slice(name, a.administration_id, p.year, p.period) for a in admins for p in periods]
                 with AfasClient(connection) as client:
-                    def one(spec: SliceSpec) -> int:  # a period's books in one commit, as the asset does
+                    def one(spec: Slice) -> int:  # a period's books in one commit, as the asset does
                         return sum(load.rows for _, load in load_together(client, store, BOOKS, spec))
 
                     with ThreadPoolExecutor(SLICES_AT_ONCE) as pool:
@@ -66,7 +67,7 @@ def run() -> dict:
             def through_dagster(folder: Path) -> int:
                 with pipeline_environment(folder, env):
                     add_partitions(instance, [a.key for a in admins])
-                    job = defs.resolve_job_def("period_assets_job")
+                    job = defs().resolve_job_def("period_assets_job")
                     rows = 0
                     for admin in admins:
                         result = job.execute_in_process(

@@ -31,12 +31,12 @@ def run() -> dict:
 
     def tick(instance, cursor):
         context = dg.build_sensor_context(
-            instance=instance, cursor=cursor, resources={"afas": AfasResource(), "warehouse": WarehouseResource()})
+            instance=instance, cursor=cursor, resources={"afas": AfasResource.from_environment(), "warehouse": WarehouseResource.from_environment()})
         return afas_change_sensor(context)
 
     def execute(instance, requests) -> None:
         for request in requests:
-            result = defs.resolve_job_def(request.job_name).execute_in_process(
+            result = defs().resolve_job_def(request.job_name).execute_in_process(
                 instance=instance, partition_key=request.partition_key, tags=dict(request.tags or {}),
                 asset_selection=request.asset_selection,
                 run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},

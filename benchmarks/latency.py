@@ -37,9 +37,9 @@ def run() -> dict:
     with SimulatorProcess(*args) as sim, tempfile.TemporaryDirectory() as tmp:
         env = sim.environment()
         with pipeline_environment(Path(tmp), env), dg.instance_for_test() as instance:
-            admin = AdministrationRef(AfasResource().environment_names()[0], 1)
+            admin = AdministrationRef(AfasResource.from_environment().environment_names()[0], 1)
             add_partitions(instance, [admin.key])
-            job = defs.resolve_job_def("period_assets_job")
+            job = defs().resolve_job_def("period_assets_job")
             tags = period_range_tags(admin, PeriodRef(YEAR, 0), PeriodRef(YEAR, 13))
             quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
             # Warm-up without latency: the simulator generates and caches the year's rows.

@@ -25,7 +25,8 @@ def _child(rows: int) -> None:
     from benchmarks.common import connection, current_rss_mib, peak_rss_mib, temp_warehouse
     import catalog
     from afas.client import AfasClient
-    from assets.loading import SliceSpec, load_slice
+    from assets.loading import load_slice
+    from catalog.slices import Slice
 
     env = json.loads(sys.stdin.read())
     from benchmarks.simulator_process import ServedEnvironment
@@ -36,7 +37,7 @@ def _child(rows: int) -> None:
         conn = connection(served)
         with AfasClient(conn) as client:
             load = load_slice(client, temp_warehouse(Path(tmp)), catalog.TRANSACTIONS,
-                              SliceSpec(conn.name, 1, YEAR, SIZES.index(rows) + 1))
+                              Slice(conn.name, 1, YEAR, SIZES.index(rows) + 1))
     print(json.dumps({"rows": load.rows, "baseline_mib": before, "peak_mib": peak_rss_mib()}))
 
 

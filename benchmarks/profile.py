@@ -25,7 +25,7 @@ TOP = 12
 def run() -> dict:
     import catalog
     from afas.client import AfasClient
-    from assets.loading import SliceSpec
+    from catalog.slices import Slice
     from schemas import soft_checks, validate
 
     unit, year, period = ceiling.SLICE
@@ -51,7 +51,7 @@ def run() -> dict:
         profiler.enable()
         validation = validate(catalog.TRANSACTIONS, fetched.frame)
         soft_checks(catalog.TRANSACTIONS, validation.frame)
-        spec = SliceSpec(conn.name, unit, year, period)
+        spec = Slice(conn.name, unit, year, period)
         lake.replace_slice(
             catalog.TRANSACTIONS, spec.warehouse_slice(catalog.TRANSACTIONS, None), validation.frame)
         profiler.disable()

@@ -103,7 +103,7 @@ def _ticks(sim: SimulatorProcess, members: list[str]) -> dict:
         for number in range(1, MAX_TICKS + 1):
             before = sim.all_counts()
             context = dg.build_sensor_context(
-                instance=instance, cursor=cursor, resources={"afas": AfasResource(), "warehouse": WarehouseResource()})
+                instance=instance, cursor=cursor, resources={"afas": AfasResource.from_environment(), "warehouse": WarehouseResource.from_environment()})
             seconds, result = timed(lambda: afas_change_sensor(context))
             after = sim.all_counts()
             looked = [m for m in members if after.get(m, 0) > before.get(m, 0)]
@@ -132,7 +132,8 @@ def _ticks(sim: SimulatorProcess, members: list[str]) -> dict:
 def _partitions(dagster_home: Path, admin_keys: list[str]) -> dict:
     import dagster as dg
 
-    from assets.partitions import PERIODS, add_partitions, administration_period_partitions, period_keys
+    from catalog.periods import PERIODS
+    from assets.partitions import add_partitions, administration_period_partitions, period_keys
 
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         add_partitions(instance, admin_keys)

@@ -93,8 +93,8 @@ def _fresh(frame: pl.DataFrame, key: list[str], cursor: Cursor, seen: set[str]) 
     return frame.filter(pl.Series([i not in cursor.seen for i in ids], dtype=pl.Boolean))
 
 
-def _newest(client: AfasClient, connector_id: str) -> tuple[dt.datetime | None, int]:
-    page = client.page(connector_id, order=("-Modified",), take=1)
+def _newest(client: AfasClient, connector: catalog.Connector) -> tuple[dt.datetime | None, int]:
+    page = client.page(connector.id, order=("-Modified",), take=1)
     return _latest(page), 1
 
 
@@ -117,24 +117,22 @@ def detect_changes(
     """
     before = client.requests
     feed = catalog.CHANGED_ENTRY_DATES.id in client.app_info().get_connectors
-    source_id = catalog.CHANGED_ENTRY_DATES.id if feed else catalog.TRANSACTIONS.id
+    source = catalog.CHANGED_ENTRY_DATES if feed else catalog.TRANSACTIONS
     if cursor.modified is None:
         # First look: start from now, remembering what sits in the window so it is not reported.
-        newest, _ = _newest(client, source_id)
+        newest, _ = _newest(client, source)
         seen_now: set[str] = set()
         if newest is not None:
             start = Cursor(newest)
-            _fresh(client.fetch(source_id, filter=_since(start, lookback)).frame,
-                   list(catalog.connector(source_id).key), start, seen_now)
-            _fresh(client.fetch(catalog.ACCOUNTS.id, filter=_since(start, lookback)).frame,
+            _fresh(client.fetch(source, filter=_since(start, lookback)).frame, list(source.key), start, seen_now)
+            _fresh(client.fetch(catalog.ACCOUNTS, filter=_since(start, lookback)).frame,
                    list(catalog.ACCOUNTS.key), start, seen_now)
         return ChangeSet(cursor=Cursor(newest, frozenset(seen_now)), source="baseline",
                          requests=client.requests - before)
 
     changes = ChangeSet(cursor=cursor, source="changed_entry_dates" if feed else "modified")
     seen: set[str] = set()
-    source = catalog.connector(source_id)
-    all_rows = client.fetch(source_id, filter=_since(cursor, lookback)).frame
+    all_rows = client.fetch(source, filter=_since(cursor, lookback)).frame
     rows = _fresh(all_rows, list(source.key), cursor, seen)
     if feed:
         _periods_from_dates(store, environment, rows, changes)
@@ -144,12 +142,12 @@ def detect_changes(
     for (unit, _year, _period), modified in list(changes.period_slices.items()):
         # Payments and new invoices change open items; refresh the administration's snapshots.
         _note(changes.administrations, unit, modified)
-    all_accounts = client.fetch(catalog.ACCOUNTS.id, filter=_since(cursor, lookback)).frame
+    all_accounts = client.fetch(catalog.ACCOUNTS, filter=_since(cursor, lookback)).frame
     accounts = _fresh(all_accounts, list(catalog.ACCOUNTS.key), cursor, seen)
     for unit, modified in accounts.select("UnitId", "Modified").iter_rows():
         _note(changes.administrations, unit, modified)
         _note(changes.renamed_accounts, unit, modified)
-    administrations = client.fetch(catalog.ADMINISTRATIONS.id).frame
+    administrations = client.fetch(catalog.ADMINISTRATIONS).frame
     known = {admin for env, admin in known_administrations(store) if env == environment}
     changes.new_administrations = sorted(set(administrations[catalog.ADMIN_ID].to_list()) - known)
     latest = max([m for m in (_latest(all_rows), _latest(all_accounts), cursor.modified) if m is not None])

@@ -14,10 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from catalog.periods import LAST_PERIOD  # 13, in four-weekly years; an empty period 13 costs one call
 from incremental.changes import ChangeSet
-
-#: The last period of a fiscal year (13 in four-weekly years; an empty period 13 costs one call).
-LAST_PERIOD = 13
 
 
 @dataclass(frozen=True)

@@ -95,9 +95,10 @@ def lake_matches_simulator(sim) -> bool:
     """Print, per environment and table, whether the lake holds exactly the simulator's rows."""
     from afas.credentials import EnvironmentCode
     from pipelines.simulator_check import compare_with_simulator
-    from warehouse import LakeSettings, Warehouse
+    from settings import Settings
+    from warehouse import Warehouse
 
-    warehouse = Warehouse(LakeSettings.from_environment(Path(os.environ["AFAS_DATA_DIR"])))
+    warehouse = Warehouse(Settings.from_environment().lake())
     hits = sim.faults.random_hits()
     print(f"\nAFAS (the simulator) answered {hits['500']} calls with a transient error and reset "
           f"{hits['reset']} connections; the client retried each. Checking the lake against its data ...")
@@ -142,9 +143,9 @@ def run() -> int:
             return 1
     from pipelines.report import print_landing_report
 
-    from warehouse import LakeSettings
+    from settings import Settings
 
-    print_landing_report(LakeSettings.from_environment(Path(os.environ["AFAS_DATA_DIR"])),
+    print_landing_report(Settings.from_environment().lake(),
                          cli=f"AFAS_DATA_DIR={DEMO_DIR} .venv/bin/afas-pipeline")
     return 0
 

@@ -12,22 +12,18 @@ Every worker writes the shared lake and keeps AFAS's cap through the shared call
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
-EXECUTOR_VARIABLE = "AFAS_EXECUTOR"
+from settings import Settings
 
 
-def step_executor() -> dg.ExecutorDefinition:
-    choice = (os.environ.get(EXECUTOR_VARIABLE) or "multiprocess").strip().lower()
-    if choice == "multiprocess":
-        return dg.multi_or_in_process_executor
-    if choice == "celery":
+def step_executor(settings: Settings) -> dg.ExecutorDefinition:
+    """The executor `settings.executor` names (validated when the settings were read)."""
+    if settings.executor == "celery":
         from dagster_celery import celery_executor
 
         return celery_executor.configured(
             {"broker": {"env": "AFAS_CELERY_BROKER"}, "backend": {"env": "AFAS_CELERY_BACKEND"}},
             name="celery",
         )
-    raise ValueError(f"{EXECUTOR_VARIABLE}={choice!r}: use 'multiprocess' (the default) or 'celery'")
+    return dg.multi_or_in_process_executor

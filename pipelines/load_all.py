@@ -50,7 +50,7 @@ def _in_process(instance: dg.DagsterInstance) -> Iterator[RunMany]:
     def run_many(planned: Sequence[Planned]) -> Iterator[tuple[Planned, Finished]]:
         for plan in planned:
             job, tags, _ = plan
-            result = defs.resolve_job_def(job).execute_in_process(instance=instance, run_config=_QUIET, tags=tags,
+            result = defs().resolve_job_def(job).execute_in_process(instance=instance, run_config=_QUIET, tags=tags,
                                                                   raise_on_error=False)
             yield plan, Finished(result.run_id, result.success, run_rows(instance, result.run_id),
                                  None if result.success else run_failure(instance, result.run_id))
@@ -98,7 +98,7 @@ def load_everything(
 
     with (_launched if launched else _in_process)(instance) as run_many:
         report(run_many([("administrations_job", {}, "administrations")]))
-        add_partitions(instance, new_administration_keys(instance, WarehouseResource()))
+        add_partitions(instance, new_administration_keys(instance, WarehouseResource.from_environment()))
         keys = instance.get_dynamic_partitions(ADMINISTRATION_PARTITIONS_NAME)
         if not keys:
             raise LoadFailed("no administrations were loaded: nothing else to load (see the administrations run)")

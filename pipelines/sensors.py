@@ -3,8 +3,6 @@
 # No `from __future__ import annotations` here: Dagster inspects the `context` annotation at load time.
 
 
-import os
-
 import dagster as dg
 
 from pipelines.jobs import administration_assets_job, period_assets_job
@@ -19,9 +17,8 @@ from assets.partitions import (
     period_partitions,
 )
 from assets.resources import WarehouseResource
+from settings import Settings
 from warehouse.lookups import known_administrations
-
-HISTORY_VARIABLE = "AFAS_NEW_ADMINISTRATION_HISTORY"
 
 
 def administration_keys(warehouse: WarehouseResource) -> list[str]:
@@ -37,10 +34,7 @@ def new_administration_keys(instance: dg.DagsterInstance, warehouse: WarehouseRe
 def load_history_automatically() -> bool:
     """`AFAS_NEW_ADMINISTRATION_HISTORY`: "auto" (default) loads a new administration's history at
     once; "manual" only adds its partitions, to backfill with one click in the UI."""
-    mode = (os.environ.get(HISTORY_VARIABLE) or "auto").strip().lower()
-    if mode not in ("auto", "manual"):
-        raise ValueError(f"{HISTORY_VARIABLE} must be 'auto' or 'manual', not {mode!r}")
-    return mode == "auto"
+    return Settings.from_environment().new_administration_history == "auto"
 
 
 def _periods_words(added: list[str]) -> str:

@@ -23,8 +23,7 @@ from typing import TextIO
 import duckdb
 import polars as pl
 
-from settings.data_dir import data_dir
-from warehouse import LakeSettings
+from settings import Settings
 from warehouse.access import offline_statements, read_only_connection
 from warehouse.errors import WarehouseError
 from warehouse.export import export_query
@@ -53,7 +52,7 @@ def parse_as_of(text: str | None) -> dt.datetime | None:
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    settings = LakeSettings.from_environment(data_dir())  # as WarehouseResource does, without Dagster
+    settings = Settings.from_environment().lake()  # as WarehouseResource does, without Dagster
     as_of = parse_as_of(args.as_of)
     if args.query is None:
         if args.out:

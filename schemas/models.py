@@ -32,11 +32,10 @@ from catalog import (
     YEAR,
     Connector,
 )
+from catalog.periods import LAST_PERIOD, OPENING_PERIOD
 from schemas import rules as r
 from schemas.columns import resolve, warehouse_dtypes
 
-#: Periods AFAS uses: 0 opening balance, 1-12, 13 in 4-weekly years.
-PERIODS = (0, 13)
 #: A fiscal year outside this range is a typing or mapping error, not bookkeeping.
 FISCAL_YEARS = (1990, 2100)
 #: Failure cases kept per failed check (Pandera JSON-encodes each in Python, so a slice where every
@@ -64,7 +63,7 @@ def hard_rules(connector: Connector | str) -> tuple[r.Rule, ...]:
     ids = set(conn.field_ids)
     rules = [r.key_unique(key_columns(conn))]
     if PERIOD in ids:
-        low, high = PERIODS
+        low, high = OPENING_PERIOD, LAST_PERIOD
         rules.append(r.in_range("period_range", conn.field(PERIOD).column, low, high,
                                 f"period is between {low} (opening) and {high} (4-weekly years)"))
     if YEAR in ids:

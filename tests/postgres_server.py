@@ -15,7 +15,6 @@ import pwd
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 import warnings
@@ -26,6 +25,8 @@ from urllib.parse import quote, urlencode
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from pipelines.demo import free_port
 
 ENV_VAR = "AFAS_TEST_POSTGRES_URL"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -103,9 +104,7 @@ class ThrowawayCluster:
                 conf.write(f"\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{self.folder}'\n"
                            "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
             for _attempt in range(3):  # another process may take the free port between probing and binding
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", 0))
-                    self.port = probe.getsockname()[1]
+                self.port = free_port(0)
                 self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
                 # -l: the daemonised server must not inherit our stdout pipe, or subprocess.run would never return.
                 done = self._run("pg_ctl", "-D", str(data), "-l", str(log), "-w", "-o", f"-p {self.port}", "start")

@@ -12,10 +12,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Lowest first. `settings` (read from the environment) and `afas_simulator` (the local AFAS, which
-#: knows only the catalog) stand beside the client; tests and benchmarks are on top (benchmarks reuse
-#: the tests' frame builders and throwaway databases; tests never import benchmarks).
-LAYERS = ("catalog", "settings", "afas", "afas_simulator", "schemas", "warehouse", "incremental", "assets",
+#: Lowest first. `afas_simulator` (the local AFAS) knows only the catalog; `settings` (the `AFAS_*`
+#: variables, read once) sits above the packages whose settings it types and below the Dagster
+#: layers it configures; tests and benchmarks are on top (benchmarks reuse the tests' frame builders
+#: and throwaway databases; tests never import benchmarks).
+LAYERS = ("catalog", "afas", "afas_simulator", "schemas", "warehouse", "incremental", "settings", "assets",
           "pipelines", "tests", "benchmarks")
 
 

@@ -18,13 +18,14 @@ from decimal import Decimal
 
 import polars as pl
 
+from catalog import TRANSACTIONS
+from catalog.slices import Slice, slice_columns
 from warehouse.store import Warehouse
 from warehouse.tables import RECONCILIATION_HISTORY
 
-#: One slice of the books: (environment, administration id, fiscal year, period).
-BooksSlice = tuple[str, int, int, int]
-
-_KEY = "environment, administration_id, fiscal_year, period"
+#: The columns of a period's slice of the books (the same in each of the three tables).
+SLICE_COLUMNS = slice_columns(TRANSACTIONS)
+_KEY = ", ".join(SLICE_COLUMNS)
 _WANTED = f"""wanted AS (
     SELECT unnest($env) AS environment, unnest($admin) AS administration_id,
            unnest($year) AS fiscal_year, unnest($period) AS period)"""
@@ -60,25 +61,25 @@ ORDER BY ALL
 """
 
 _TABLES = ("transactions", "transactions_allocated", "period_values")
-SLICE_COLUMNS = ("environment", "administration_id", "fiscal_year", "period")
 
 
-def _params(slices: Sequence[BooksSlice]) -> dict[str, list]:
-    return {name: [s[i] for s in slices] for i, name in enumerate(("env", "admin", "year", "period"))}
+def _params(slices: Sequence[Slice]) -> dict[str, list]:
+    return {"env": [s.environment for s in slices], "admin": [s.administration_id for s in slices],
+            "year": [s.fiscal_year for s in slices], "period": [s.period for s in slices]}
 
 
-def _query(store: Warehouse, sql: str, slices: Sequence[BooksSlice]) -> pl.DataFrame:
+def _query(store: Warehouse, sql: str, slices: Sequence[Slice]) -> pl.DataFrame:
     if not slices or not set(_TABLES) <= set(store.tables()):
         return pl.DataFrame()
     return store.query(sql, _params(slices))
 
 
-def account_mismatches(store: Warehouse, slices: Sequence[BooksSlice]) -> pl.DataFrame:
+def account_mismatches(store: Warehouse, slices: Sequence[Slice]) -> pl.DataFrame:
     """Per slice, accounts whose transactions' net differs from the period values (empty when all agree)."""
     return _query(store, _ACCOUNTS, slices)
 
 
-def allocation_mismatches(store: Warehouse, slices: Sequence[BooksSlice]) -> pl.DataFrame:
+def allocation_mismatches(store: Warehouse, slices: Sequence[Slice]) -> pl.DataFrame:
     """Per slice, booking lines whose allocation rows do not add up to the line (empty when all do)."""
     return _query(store, _ALLOCATIONS, slices)
 
@@ -96,7 +97,7 @@ class Status:
 class Reconciliation:
     """The outcome for one period's books (one row of `reconciliation_history`)."""
 
-    slice: BooksSlice
+    slice: Slice
     status: str
     differences: int = 0
     difference_total: Decimal = Decimal("0.00")
@@ -114,7 +115,7 @@ def record(store: Warehouse, outcomes: Sequence[Reconciliation], *, run_id: str 
     checked_at = dt.datetime.now(dt.timezone.utc)
     frame = pl.DataFrame(
         {
-            **{c: [o.slice[i] for o in outcomes] for i, c in enumerate(SLICE_COLUMNS)},
+            **{c: [o.slice.columns(TRANSACTIONS)[c] for o in outcomes] for c in SLICE_COLUMNS},
             "status": [o.status for o in outcomes],
             "differences": [o.differences for o in outcomes],
             "difference_total": [o.difference_total for o in outcomes],

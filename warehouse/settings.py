@@ -15,7 +15,6 @@ one typed into it anyway is redacted from every message the warehouse produces (
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -79,20 +78,25 @@ class LakeSettings:
         return cls(f"postgres:{_conninfo(conninfo_or_url)}", _data_path(data_path), **options)
 
     @classmethod
-    def from_environment(cls, data_dir: Path, environ: dict[str, str] | None = None) -> LakeSettings:
-        """The lake the `AFAS_WAREHOUSE*` variables name (see the module docstring)."""
-        env = os.environ if environ is None else environ
+    def choose(cls, data_dir: Path, *, catalog: str | None = None, data_path: str | None = None,
+               busy_timeout_s: str | None = None, retention_months: str | None = None) -> LakeSettings:
+        """The lake the `AFAS_WAREHOUSE*` settings name (see the module docstring), given as text.
+
+        The pipeline's settings (`settings.Settings.lake`) read the variables; this turns their text
+        into a lake, and refuses a wrong value without repeating it.
+        """
         options: dict[str, object] = {}
         try:
-            if env.get("AFAS_WAREHOUSE_BUSY_TIMEOUT_S"):
-                options["busy_timeout_s"] = float(env["AFAS_WAREHOUSE_BUSY_TIMEOUT_S"])
-            if env.get("AFAS_WAREHOUSE_RETENTION_MONTHS"):
-                options["retention_months"] = int(env["AFAS_WAREHOUSE_RETENTION_MONTHS"])
-        except ValueError as error:
-            raise WarehouseConfigError(f"AFAS_WAREHOUSE_BUSY_TIMEOUT_S / _RETENTION_MONTHS: {error}") from None
-        choice = (env.get("AFAS_WAREHOUSE") or "sqlite").strip()
+            if busy_timeout_s:
+                options["busy_timeout_s"] = float(busy_timeout_s)
+            if retention_months:
+                options["retention_months"] = int(retention_months)
+        except ValueError:
+            raise WarehouseConfigError("AFAS_WAREHOUSE_BUSY_TIMEOUT_S must be a number of seconds and "
+                                       "AFAS_WAREHOUSE_RETENTION_MONTHS a whole number") from None
+        choice = (catalog or "sqlite").strip()
         folder = Path(data_dir) / "lake"
-        data = env.get("AFAS_WAREHOUSE_DATA") or ""
+        data = data_path or ""
         if choice == "sqlite":
             settings = cls.embedded(folder, **options)
             return replace(settings, data_path=_data_path(data)) if data else settings

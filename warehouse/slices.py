@@ -1,15 +1,8 @@
-"""Slices: the unit a load replaces, checked against the catalog before anything is written.
+"""Slices in the lake: a slice's columns and values checked before anything is written.
 
-A slice is given as a mapping of slice columns to values:
-
-| connector slicing | slice keys |
-|---|---|
-| `NONE` (administrations) | environment |
-| `ADMINISTRATION` | environment, administration_id |
-| `ADMINISTRATION_PERIOD` | environment, administration_id, fiscal_year, period |
-
-Snapshot connectors (open items) add `snapshot_date`, so every load keeps its own dated copy.
-`environment` is always part of it: administration ids repeat across AFAS environments.
+A write names its slice as a mapping of the slice columns (`catalog.slices.slice_columns`, what
+`catalog.slices.Slice.columns` gives) to values; this module checks that mapping and the frame
+against each other and renders the slice's `WHERE`.
 """
 
 from __future__ import annotations
@@ -19,26 +12,11 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from catalog import Connector, Slicing
+from catalog import Connector
+from catalog.slices import ENVIRONMENT, SNAPSHOT_DATE, slice_columns
 from warehouse.sql import ident
 
-ENVIRONMENT = "environment"
-SNAPSHOT_DATE = "snapshot_date"
 LOADED_AT = "loaded_at"
-
-_BY_SLICING: dict[Slicing, tuple[str, ...]] = {
-    Slicing.NONE: (ENVIRONMENT,),
-    Slicing.ADMINISTRATION: (ENVIRONMENT, "administration_id"),
-    Slicing.ADMINISTRATION_PERIOD: (ENVIRONMENT, "administration_id", "fiscal_year", "period"),
-}
-
-
-def slice_columns(connector: Connector) -> tuple[str, ...]:
-    """The columns that identify a slice of this connector's table, in path order."""
-    columns = _BY_SLICING[connector.slicing]
-    if connector.snapshots:
-        columns = columns[:2] + (SNAPSHOT_DATE,) + columns[2:]
-    return columns
 
 
 def load_columns(connector: Connector) -> tuple[str, ...]:

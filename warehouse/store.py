@@ -111,7 +111,7 @@ class Warehouse:
 
     Args:
         settings: which lake (`LakeSettings.embedded(folder)`, `LakeSettings.postgres(...)`, or
-            `LakeSettings.from_environment(data_dir)`).
+            `settings.Settings.lake()`, which reads the `AFAS_WAREHOUSE*` variables).
         read_only: attach read-only (analysts' tools); writes then raise.
         logger: where retries of busy transactions are logged (default: the `warehouse` logger).
     """

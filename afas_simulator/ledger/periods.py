@@ -11,9 +11,9 @@ import datetime as dt
 
 import numpy as np
 
-from .clock import to_days
+from catalog.periods import OPENING_PERIOD
 
-OPENING_PERIOD = 0
+from .clock import to_days
 _FOUR_WEEKS = 28
 
 

@@ -143,8 +143,8 @@ def test_two_celery_workers_share_the_cap_and_the_lake(tmp_path, postgres_server
             sim.config.realism.latency_per_request_s = 0.0
             for job in ("administrations_job", "administration_assets_job"):
                 tags = range_tags(keys[0], keys[-1]) if job != "administrations_job" else None
-                assets = defs.resolve_job_def(job).asset_layer.executable_asset_keys
-                result = dg.materialize([a for a in defs.assets if isinstance(a, dg.AssetsDefinition) and set(a.keys) & assets],
+                assets = defs().resolve_job_def(job).asset_layer.executable_asset_keys
+                result = dg.materialize([a for a in defs().assets if isinstance(a, dg.AssetsDefinition) and set(a.keys) & assets],
                                         selection=list(assets), instance=single, resources=resources, tags=tags)
                 assert result.success
         try:

@@ -130,8 +130,8 @@ def test_runs_queue_per_environment_on_postgres_and_a_killed_run_fails(deploymen
     assert type(instance.run_storage).__name__ == "PostgresRunStorage"
     assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
     assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator" and instance.run_monitoring_enabled
-    assert defs.resolve_job_def("administrations_job").execute_in_process(instance=instance).success
-    keys = new_administration_keys(instance, WarehouseResource())
+    assert defs().resolve_job_def("administrations_job").execute_in_process(instance=instance).success
+    keys = new_administration_keys(instance, WarehouseResource.from_environment())
     add_partitions(instance, keys)
     with psycopg.connect(db.conninfo) as con:
         (stored,) = con.execute("SELECT count(*) FROM event_logs").fetchone()

@@ -64,8 +64,8 @@ def test_ui_backfill_over_administrations_and_periods(tmp_path, monkeypatch):
         from pipelines.sensors import new_administration_keys
 
         with dg.DagsterInstance.get() as instance:
-            assert defs.resolve_job_def("administrations_job").execute_in_process(instance=instance).success
-            add_partitions(instance, new_administration_keys(instance, WarehouseResource()))
+            assert defs().resolve_job_def("administrations_job").execute_in_process(instance=instance).success
+            add_partitions(instance, new_administration_keys(instance, WarehouseResource.from_environment()))
 
         # Beside the profile's random faults, a few certain ones while the backfill pages.
         for kind, connector in (("500", catalog.TRANSACTIONS), ("reset", catalog.TRANSACTIONS_ALLOCATED),
@@ -89,7 +89,7 @@ def test_ui_backfill_over_administrations_and_periods(tmp_path, monkeypatch):
             assert status in ("COMPLETED", "COMPLETED_SUCCESS"), (tmp_path / "dagster-dev.log").read_text()[-5000:]
 
         assert not sim.faults.pending(), "the scripted faults were all met"
-        store = WarehouseResource().warehouse()
+        store = WarehouseResource.from_environment().warehouse()
         data = sim.environment("12345").data
         units = [int(a.rsplit("-", 1)[1]) for a in ADMINS]
         periods = [tuple(int(x) for x in p.split("-")) for p in PERIODS]

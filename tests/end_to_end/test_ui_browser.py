@@ -38,7 +38,7 @@ def load_instance(sim: Simulator, home: Path) -> int:
     assert register([(spec.code, sim.base_url(MEMBER), sim.token_xml(MEMBER))], home) == 0
     with dg.DagsterInstance.get() as instance, launcher(instance) as runs:
         assert runs.run("administrations_job", {}).success
-        add_partitions(instance, new_administration_keys(instance, WarehouseResource()))
+        add_partitions(instance, new_administration_keys(instance, WarehouseResource.from_environment()))
         assert runs.run("period_assets_job", period_range_tags(ADMIN, LOADED[0], LOADED[-1])).success
         sim.faults.script("bad_row", connector=catalog.PERIOD_VALUES.id, mode="duplicate")
         failed = runs.run("period_assets_job", period_range_tags(ADMIN, FAILED, FAILED))

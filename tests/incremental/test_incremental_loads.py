@@ -35,7 +35,7 @@ def _use(monkeypatch, tmp_path: Path, name: str, sim: Simulator) -> Path:
 
 
 def _resources() -> dict:
-    return {"afas": AfasResource(), "warehouse": WarehouseResource()}
+    return {"afas": AfasResource.from_environment(), "warehouse": WarehouseResource.from_environment()}
 
 
 def _tick(sensor, instance, cursor=None):
@@ -45,7 +45,7 @@ def _tick(sensor, instance, cursor=None):
 
 def _execute(instance, requests, default_job: str = "period_assets_job") -> None:
     for request in requests:
-        job = defs.resolve_job_def(request.job_name or default_job)
+        job = defs().resolve_job_def(request.job_name or default_job)
         result = job.execute_in_process(
             instance=instance, partition_key=request.partition_key, tags=dict(request.tags or {}),
             asset_selection=request.asset_selection, raise_on_error=True,
@@ -54,7 +54,7 @@ def _execute(instance, requests, default_job: str = "period_assets_job") -> None
 
 
 def _tables() -> dict[str, pl.DataFrame]:
-    store = WarehouseResource().warehouse()
+    store = WarehouseResource.from_environment().warehouse()
     return {
         c.table: store.query(f"SELECT * EXCLUDE (loaded_at) FROM {c.table} ORDER BY ALL") for c in COMPARED
     }

@@ -43,7 +43,7 @@ class Pipeline:
 
     def assets(self, *connectors) -> list[dg.AssetsDefinition]:
         keys = {asset_key(c) for c in connectors}
-        return [a for a in defs.assets if isinstance(a, dg.AssetsDefinition) and set(a.keys) & keys]
+        return [a for a in defs().assets if isinstance(a, dg.AssetsDefinition) and set(a.keys) & keys]
 
     def materialize(self, connectors, partition_key: str | None = None, raise_on_error: bool = True):
         return dg.materialize(

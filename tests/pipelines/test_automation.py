@@ -91,10 +91,10 @@ def test_lake_maintenance_job_runs_weekly_and_reports_what_it_did(pipeline):
     from pipelines.definitions import defs
     from pipelines.maintenance import weekly_lake_maintenance
 
-    pipeline.materialize([__import__("afas").catalog.ADMINISTRATIONS])
+    pipeline.materialize([__import__("catalog").ADMINISTRATIONS])
     assert weekly_lake_maintenance.cron_schedule == "0 3 * * 0"
     assert weekly_lake_maintenance.execution_timezone == "Europe/Amsterdam"
-    job = defs.resolve_job_def("lake_maintenance_job")
+    job = defs().resolve_job_def("lake_maintenance_job")
     result = job.execute_in_process(instance=pipeline.instance, resources={"warehouse": pipeline.resources["warehouse"]})
     assert result.success
     (materialized,) = [e for e in result.all_events if e.event_type_value == "STEP_OUTPUT"]

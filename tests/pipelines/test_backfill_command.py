@@ -37,7 +37,7 @@ def instance_with_partitions(tmp_path, monkeypatch):
 
             with _in_process(instance) as run_many:
                 assert all(done.success for _, done in run_many([("administrations_job", {}, "")]))
-            add_partitions(instance, new_administration_keys(instance, WarehouseResource()))
+            add_partitions(instance, new_administration_keys(instance, WarehouseResource.from_environment()))
             yield sim, instance
 
 

@@ -16,12 +16,12 @@ def _clean(monkeypatch, tmp_path):
 
 
 def test_embedded_lake_keeps_the_cap_in_lock_files():
-    assert AfasResource().slots_database() is None
+    assert AfasResource.from_environment().slots_database() is None
 
 
 def test_a_shared_lake_keeps_the_cap_in_its_catalog_database(monkeypatch):
     monkeypatch.setenv("AFAS_WAREHOUSE", "postgresql://afas@db.example:5432/lake")
-    assert "db.example" in AfasResource().slots_database()
+    assert "db.example" in AfasResource.from_environment().slots_database()
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -32,13 +32,13 @@ def test_a_shared_lake_keeps_the_cap_in_its_catalog_database(monkeypatch):
 def test_the_setting_overrides_the_default(monkeypatch, value, expected):
     monkeypatch.setenv("AFAS_WAREHOUSE", "postgresql://afas@db.example:5432/lake")
     monkeypatch.setenv("AFAS_CALL_SLOTS", value)
-    assert AfasResource().slots_database() == expected
+    assert AfasResource.from_environment().slots_database() == expected
 
 
 def test_a_wrong_value_is_refused_without_repeating_it(monkeypatch):
     monkeypatch.setenv("AFAS_CALL_SLOTS", "CF6667AB12 password=hunter2")
     with pytest.raises(ConfigurationError) as caught:
-        AfasResource().slots_database()
+        AfasResource.from_environment().slots_database()
     assert "hunter2" not in str(caught.value) and "AFAS_CALL_SLOTS" in str(caught.value)
 
 

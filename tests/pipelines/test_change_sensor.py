@@ -30,7 +30,7 @@ def two_environments(tmp_path, monkeypatch):
 
 def tick(instance, cursor=None):
     context = dg.build_sensor_context(instance=instance, cursor=cursor,
-                                      resources={"afas": AfasResource(), "warehouse": WarehouseResource()})
+                                      resources={"afas": AfasResource.from_environment(), "warehouse": WarehouseResource.from_environment()})
     return afas_change_sensor(context)
 
 

@@ -51,10 +51,11 @@ def test_two_concurrent_runs_writing_different_partitions_both_succeed(sim, tmp_
 
 ANALYST = textwrap.dedent(
     """
+    import os
     import sys
-    from warehouse import LakeSettings
+    from settings import Settings
     from warehouse.access import read_only_connection
-    con = read_only_connection(LakeSettings.from_environment(sys.argv[1]))  # as `afas-pipeline sql` does
+    con = read_only_connection(Settings.from_environment({**os.environ, "AFAS_DATA_DIR": sys.argv[1]}).lake())  # as `afas-pipeline sql` does
     query = "SELECT count(*) FROM transactions WHERE period = 6"
     print(con.execute(query).fetchall()[0][0], flush=True)
     sys.stdin.readline()          # the load happens now, while this connection stays open

@@ -18,7 +18,8 @@ import pytest
 
 from pipelines.cli import main
 from tests.warehouse.workers import books
-from warehouse import LakeSettings, Warehouse
+from settings import Settings
+from warehouse import Warehouse
 from warehouse.store import close_all
 
 CLI = str(Path(sys.executable).with_name("afas-pipeline"))
@@ -30,7 +31,7 @@ def lake(tmp_path, monkeypatch):
     monkeypatch.setenv("AFAS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("AFAS_WAREHOUSE", raising=False)
     monkeypatch.delenv("AFAS_WAREHOUSE_DATA", raising=False)
-    settings = LakeSettings.from_environment(tmp_path / "data")
+    settings = Settings.from_environment().lake()
     wh = Warehouse(settings)
     wh.replace_slices(books(1, 1, 0))
     yield wh
@@ -122,7 +123,7 @@ def test_the_shell_on_a_postgres_catalog_gets_the_password_outside_its_command_l
         typed = f"{settings.catalog.removeprefix('postgres:')} password=Geheim123"  # trust auth ignores it
         monkeypatch.setenv("AFAS_WAREHOUSE", f"postgres:{typed}")
         monkeypatch.setenv("AFAS_WAREHOUSE_DATA", settings.data_path)
-        stripped, password = without_password(LakeSettings.from_environment(tmp_path))
+        stripped, password = without_password(Settings.from_environment({**os.environ, "AFAS_DATA_DIR": str(tmp_path)}).lake())
         assert password == "Geheim123" and "Geheim123" not in " ".join(shell_command(stripped))
         done = subprocess.run([CLI, "sql"], input="SELECT count(*) AS n FROM transactions;\n", capture_output=True,
                               text=True, timeout=120, env={**os.environ})

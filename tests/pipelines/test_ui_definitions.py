@@ -13,7 +13,7 @@ LOADED = [c for c in catalog.CONNECTORS if not c.optional]
 
 
 def _spec(key: str) -> dg.AssetSpec:
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     return graph.get(dg.AssetKey(key))
 
 
@@ -33,7 +33,7 @@ def test_column_schema_is_the_tables_ddl_with_the_key_marked(connector):
 
 
 def test_the_analysts_views_are_in_the_lineage_downstream_of_what_they_read():
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     for view in views.VIEWS:
         node = graph.get(dg.AssetKey(view.name))
         assert not node.is_materializable and node.parent_keys, view.name
@@ -46,18 +46,18 @@ def test_the_analysts_views_are_in_the_lineage_downstream_of_what_they_read():
 
 
 def test_reconciliation_is_a_partitioned_check_drawn_from_transactions():
-    (check,) = [c for c in defs.resolve_asset_graph().asset_check_keys if c.name == "reconciles_with_transactions"]
+    (check,) = [c for c in defs().resolve_asset_graph().asset_check_keys if c.name == "reconciles_with_transactions"]
     assert check.asset_key == dg.AssetKey("period_values")
-    node = defs.resolve_asset_graph().get(check)
+    node = defs().resolve_asset_graph().get(check)
     assert node.partitions_def is not None
     assert {dg.AssetKey("transactions"), dg.AssetKey("transactions_allocated")} <= set(node.parent_entity_keys)
 
 
 def test_every_asset_job_schedule_and_sensor_says_what_it_does_in_english():
-    repo = defs.get_repository_def()
+    repo = defs().get_repository_def()
     described = {
         **{f"asset {k.to_user_string()}": n.description for k, n in
-           ((k, defs.resolve_asset_graph().get(k)) for k in defs.resolve_asset_graph().get_all_asset_keys())},
+           ((k, defs().resolve_asset_graph().get(k)) for k in defs().resolve_asset_graph().get_all_asset_keys())},
         **{f"job {j.name}": j.description for j in repo.get_all_jobs() if not j.name.startswith("__")},
         **{f"schedule {s.name}": s.description for s in repo.schedule_defs},
         **{f"sensor {s.name}": s.description for s in repo.sensor_defs},

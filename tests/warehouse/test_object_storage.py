@@ -7,6 +7,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from catalog import TRANSACTIONS
+from settings import Settings
 from tests.warehouse.frames import frame, period_slice, transaction
 from tests.warehouse.workers import CONSISTENCY_SQL, books, inconsistencies
 from warehouse import LakeSettings, Warehouse
@@ -31,8 +32,8 @@ def s3(monkeypatch):
 
 
 def test_data_files_on_object_storage(s3, tmp_path):
-    settings = LakeSettings.from_environment(tmp_path, {"AFAS_WAREHOUSE": f"sqlite:{tmp_path}/catalog.sqlite",
-                                                        "AFAS_WAREHOUSE_DATA": "s3://books/afas-lake"})
+    settings = Settings.from_environment({"AFAS_DATA_DIR": str(tmp_path), "AFAS_WAREHOUSE": f"sqlite:{tmp_path}/catalog.sqlite",
+                                         "AFAS_WAREHOUSE_DATA": "s3://books/afas-lake"}).lake()
     assert settings.is_object_storage
     wh = Warehouse(LakeSettings(**{**settings.__dict__, "inline_row_limit": 0}))  # real Parquet files, not inlined
     wh.replace_slices(books(1, 1, 0))

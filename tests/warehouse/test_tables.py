@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from catalog import CONNECTORS, PERIOD_VALUES, RECEIVABLES, TRANSACTIONS
 from warehouse import tables
-from warehouse.slices import slice_columns
+from catalog.slices import slice_columns
 
 
 def test_every_catalog_table_is_created_with_comments(wh):
