@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -70,9 +71,17 @@ _SUBJECT_STEP = (
 )
 
 
-def diagnose(client: AfasClient, *, today: dt.date | None = None) -> Report:
+def diagnose(
+    client: AfasClient, *, today: dt.date | None = None, held: Mapping[int, dt.datetime] | None = None
+) -> Report:
     """Check token, ticked connectors, their fields, the administrations (and whether the token's user
-    sees their rows) and token deadlines."""
+    sees their rows) and token deadlines.
+
+    Args:
+        held: the administrations of this environment whose data the lake holds, with when it was
+            last loaded (the command line reads them from the lake); each one AFAS no longer shows is
+            reported as vanished, with the command that confirms its removal.
+    """
     today = today or dt.date.today()
     report = Report(client.connection.name)
     try:
@@ -84,8 +93,10 @@ def diagnose(client: AfasClient, *, today: dt.date | None = None) -> Report:
     report.add("token accepted", Status.OK, f"AFAS Profit {version}; App Connector '{info.app_name or '?'}'")
     _check_connectors(client, info, report)
     _check_fields(client, info, report)
-    _check_administrations(client, info, report)
-    _check_rows_visible(client, info, report)
+    listed = _check_administrations(client, info, report)
+    _check_rows_visible(client, info, report, held or {})
+    if listed:
+        _check_vanished_unlisted(report, held or {})
     _check_deadlines(client, info, report, today)
     return report
 
@@ -176,15 +187,16 @@ def _extra_field(live: ConnectorInfo, field_id: str) -> str:
     return f"{field_id} ({data_type}{', kept as base64 text' if data_type == 'blob' else ''})"
 
 
-def _check_administrations(client: AfasClient, info: AppInfo, report: Report) -> None:
+def _check_administrations(client: AfasClient, info: AppInfo, report: Report) -> bool:
+    """Whether the list of administrations could be read (then `report.administrations` is it)."""
     entry = catalog.ADMINISTRATIONS
     if entry.id not in info.get_connectors:
-        return
+        return False
     try:
         rows = client.fetch(entry).frame
     except AfasError as exc:
         report.add("administrations", Status.FAIL, str(exc))
-        return
+        return False
     report.administrations = [(int(r[catalog.ADMIN_ID]), str(r.get("AdminNm") or "")) for r in rows.iter_rows(named=True)]
     if report.administrations:
         report.add("administrations", Status.OK, f"{len(report.administrations)} visible to this token")
@@ -195,6 +207,7 @@ def _check_administrations(client: AfasClient, info: AppInfo, report: Report) ->
             "the token sees no administrations",
             "Give the token's user rights on the administrations in the autorisatietool (seed step 3).",
         )
+    return True
 
 
 #: Per-administration book connectors that show whether the token's user sees an administration's
@@ -208,7 +221,7 @@ _RIGHTS_STEP = (
 )
 
 
-def _check_rows_visible(client: AfasClient, info: AppInfo, report: Report) -> None:
+def _check_rows_visible(client: AfasClient, info: AppInfo, report: Report, held: Mapping[int, dt.datetime]) -> None:
     """Warn about each listed administration of which the token's user sees no rows at all.
 
     AFAS lists every administration, but an authorised connector silently leaves out the rows a user
@@ -237,6 +250,9 @@ def _check_rows_visible(client: AfasClient, info: AppInfo, report: Report) -> No
     for (admin_id, name), sees in zip(report.administrations, seen, strict=True):
         if isinstance(sees, AfasError):
             report.add(f"rows of administration {admin_id}", Status.WARN, f"could not be checked: {sees}")
+        elif not sees and admin_id in held:
+            _report_vanished(report, admin_id, name, held[admin_id],
+                             f"is listed, but this token's user sees none of its rows in {' or '.join(probes)}")
         elif not sees:
             report.add(
                 f"rows of administration {admin_id}",
@@ -247,6 +263,33 @@ def _check_rows_visible(client: AfasClient, info: AppInfo, report: Report) -> No
             )
     if all(sees is True for sees in seen):
         report.add("rows of administrations", Status.OK, f"this token's user sees rows of all {len(seen)}")
+
+
+_VANISHED_STEP = (
+    "If it should still be there: give this token's user (App connector → Gebruikerstokens, seed step 3) rights "
+    "to administration {admin_id} again in the autorisatietool, and the loads go on. If it is gone for good "
+    "(deleted in AFAS Online, or the user should no longer see it): `afas-pipeline confirm-removed {key}` "
+    "removes its data from the lake (older lake snapshots keep it for time travel)."
+)
+
+
+def _report_vanished(report: Report, admin_id: int, name: str, last_loaded: dt.datetime, how: str) -> None:
+    """One WARN per administration whose data the lake holds but AFAS no longer shows (see assets.vanished)."""
+    since = last_loaded.isoformat(timespec="seconds") if last_loaded else "?"
+    label = f"administration {admin_id}" + (f" '{name}'" if name else "")
+    report.add(
+        f"vanished administration {admin_id}",
+        Status.WARN,
+        f"{label} {how}: it vanished from AFAS. Its data in the lake (last loaded {since}) is kept and every "
+        "load of it fails until this is resolved",
+        _VANISHED_STEP.format(admin_id=admin_id, key=f"{report.environment}-{admin_id}"),
+    )
+
+
+def _check_vanished_unlisted(report: Report, held: Mapping[int, dt.datetime]) -> None:
+    listed = {admin_id for admin_id, _ in report.administrations}
+    for admin_id in sorted(set(held) - listed):
+        _report_vanished(report, admin_id, "", held[admin_id], "is no longer listed in Visionplanner_administrations")
 
 
 def _check_deadlines(client: AfasClient, info: AppInfo, report: Report, today: dt.date) -> None:

@@ -179,3 +179,40 @@ class CallSlotsBusyError(AfasError):
 class ResponseFormatError(AfasError):
     """AFAS answered 200 with something that is not the documented JSON."""
 
+
+class AdministrationVanishedError(AfasError):
+    """A load found an administration gone from AFAS while the lake holds its data; nothing was written.
+
+    Gone means: `Visionplanner_administrations` no longer lists it, or it is listed but this token's
+    user sees none of its ledger accounts (a real administration always has some). Either way its
+    slices would load as 0 rows and replace its data with nothing, so the load refuses until a user
+    confirms the removal (`afas-pipeline confirm-removed <environment>-<id>`).
+
+    Attributes:
+        environment: the environment's configured name (e.g. o12345).
+        administration_id: the administration (AFAS UnitId).
+        listed: whether `Visionplanner_administrations` still lists it (then: rights, not deletion).
+        name: its company name, when known.
+    """
+
+    def __init__(self, environment: str, administration_id: int, *, listed: bool, name: str | None = None):
+        what = f"Administration {administration_id}" + (f" '{name}'" if name else "")
+        seen = (
+            "AFAS still lists it in Visionplanner_administrations, but this token's user sees none of its rows "
+            "(not even its ledger accounts)"
+            if listed else "AFAS no longer lists it in Visionplanner_administrations"
+        )
+        super().__init__(
+            f"{what} of environment {environment} has vanished from AFAS: {seen}. Its data in the "
+            "lake was kept: this load wrote nothing for it and fails until this is resolved. Likely causes: the "
+            "administration was deleted in AFAS Online, or the token's user (chosen under App connector → "
+            "Gebruikerstokens, seed step 3) lost its rights to it in the autorisatietool. If it should still be "
+            f"there, give that user rights to administration {administration_id} again and the next load goes "
+            f"on; `afas-pipeline doctor --env {environment}` shows what the token sees. If it is gone for good, "
+            f"confirm with `afas-pipeline confirm-removed {environment}-{administration_id}`: that removes its "
+            "data from the lake (older lake snapshots keep it for time travel)."
+        )
+        self.environment = environment
+        self.administration_id = administration_id
+        self.listed = listed
+        self.name = name

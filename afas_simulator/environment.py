@@ -16,7 +16,8 @@ from afas_simulator.dataset import EnvironmentData
 
 #: Scenario operations of the ledger that change data (and so bump the version).
 MUTATIONS = frozenset(
-    {"book_entry", "change_entry", "delete_entry", "rename_account", "add_administration", "pay_invoice"}
+    {"book_entry", "change_entry", "delete_entry", "rename_account", "add_administration", "remove_administration",
+     "pay_invoice"}
 )
 #: Read-only helpers a test needs to pick what to change.
 LOOKUPS = frozenset({"find_entries", "open_invoices", "administrations", "years"})

@@ -31,6 +31,7 @@ from assets.loading import ContractViolation, NotWrittenTogether, SliceLoad, loa
 from assets.markdown import table_markdown
 from assets.reconciliation import evaluations, reconcile, reconciliation_spec
 from assets.specs import BOOKS, GROUP, asset_key, asset_spec, partitions_for
+from assets.vanished import observation_metadata as vanished_metadata
 
 __all__ = ["BOOKS", "GROUP", "asset_key", "connector_assets"]
 
@@ -119,8 +120,11 @@ def _failure_observation(store, connector: Connector, key: str, spec: Slice, exc
         meta["administration"] = company
     if isinstance(exc, ContractViolation):
         meta["failure_cases"] = dg.MetadataValue.md(table_markdown(exc.validation.failure_cases.head(_FAILURE_CASES_SHOWN)))
+    vanished = vanished_metadata(store, exc)  # an administration gone from AFAS: since when its data is kept
+    meta.update(vanished)
     return dg.AssetObservation(asset_key=asset_key(connector), partition=key, metadata=meta,
-                               description=f"load failed; earlier data {kept.split(':')[0]}")
+                               description=vanished.get("vanished_from_afas")
+                               or f"load failed; earlier data {kept.split(':')[0]}")
 
 
 def _failure_metadata(failures: list[tuple[str, Exception]]) -> dict[str, object]:

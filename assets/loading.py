@@ -21,6 +21,7 @@ from afas.errors import AfasError
 from schemas import MissingFieldError, SoftCheckResult, Validation, soft_checks, validate
 from warehouse import SliceWrite, Warehouse
 from catalog.clock import AMSTERDAM
+from assets.vanished import refuse_if_vanished
 
 
 
@@ -160,8 +161,11 @@ def load_slice(
         ContractViolation: a hard rule failed (nothing written).
         schemas.MissingFieldError: AFAS lacks a required field (nothing written).
         afas.AfasError: AFAS could not be read (nothing written).
+        afas.errors.AdministrationVanishedError: it would empty a slice of an administration gone from
+            AFAS (nothing written; see `assets.vanished`).
     """
     fetched = fetch_slice(client, connector, spec, snapshot_date=snapshot_date)
+    refuse_if_vanished(client, warehouse, [fetched.write()])
     (load,) = write_together(warehouse, [fetched], run_id=run_id)
     return load
 
@@ -181,8 +185,9 @@ def load_together(
     """Load one slice of each connector, all written in one transaction or none at all.
 
     Fetching stops at the first connector that fails; that connector reports its error and every
-    other one a `NotWrittenTogether`. Errors other than the `LOAD_ERRORS` (a bug, the warehouse
-    refusing the write) propagate.
+    other one a `NotWrittenTogether`. An administration gone from AFAS fails every one of them with
+    the same `AdministrationVanishedError` (see `assets.vanished`). Errors other than the `LOAD_ERRORS`
+    (a bug, the warehouse refusing the write) propagate.
     """
     fetched: list[FetchedSlice] = []
     for connector in connectors:
@@ -190,4 +195,8 @@ def load_together(
             fetched.append(fetch_slice(client, connector, spec))
         except LOAD_ERRORS as exc:
             return [(c, exc if c is connector else NotWrittenTogether(c, exc)) for c in connectors]
+    try:
+        refuse_if_vanished(client, warehouse, [f.write() for f in fetched])
+    except AfasError as exc:  # vanished, or AFAS could not be asked: nothing is written
+        return [(c, exc) for c in connectors]
     return list(zip(connectors, write_together(warehouse, fetched, run_id=run_id)))

@@ -9,6 +9,7 @@
     afas-pipeline disconnect NAME
     afas-pipeline document --env o12345 SUBJECT_ID FILE_ID [--out DIR]   # one attachment, saved by name
     afas-pipeline sql ["SELECT …"] [--out FILE.xlsx] [--as-of TIME]      # read-only SQL on the warehouse
+    afas-pipeline confirm-removed o12345-3    # an administration gone from AFAS: remove its data from the lake
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from afas.credentials import EnvironmentCode
 from afas.doctor import Report, Status, diagnose
 from afas.documents import fetch_document
 from afas.errors import AfasError
-from pipelines import backfill_command, sql_command
+from pipelines import backfill_command, confirm_command, sql_command
 from afas.environments import EnvironmentEntry, EnvironmentStore, check_name
 
 _MARK = {Status.OK: "ok  ", Status.WARN: "warn", Status.FAIL: "FAIL"}
@@ -52,6 +53,8 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out:
             return sql_command.run(args, out)
         if args.command == "backfill":
             return backfill_command.run(args, out)
+        if args.command == "confirm-removed":
+            return confirm_command.run(args, store, out)
         if args.command == "disconnect":
             removed = store.remove(args.name)
             print(f"removed {args.name}" if removed else f"{args.name} was not configured", file=out)
@@ -93,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     disconnect.add_argument("name")
     sql_command.add_parser(sub)
     backfill_command.add_parser(sub)
+    confirm_command.add_parser(sub)
     return parser
 
 
@@ -161,17 +165,38 @@ def _doctor(store: EnvironmentStore, names: list[str] | None, out: TextIO) -> in
     if not connections:
         print("no environments configured; add one with `afas-pipeline connect O12345AA`", file=out)
         return 1
+    held = _held_in_lake(out)
     healthy = True
     for connection in connections:
-        report = check(connection)
+        report = check(connection, {admin: t for (env, admin), t in held.items() if env == connection.name})
         print_report(report, connection, out)
         healthy = healthy and report.ok
     return 0 if healthy else 1
 
 
-def check(connection: Connection) -> Report:
+def check(connection: Connection, held: dict | None = None) -> Report:
     with AfasClient(connection) as client:
-        return diagnose(client)
+        return diagnose(client, held=held)
+
+
+def _held_in_lake(out: TextIO) -> dict:
+    """(environment, administration) → last loaded, of the administrations the lake holds rows of, so
+    that doctor can tell which of them vanished from AFAS; empty when there is no lake (yet)."""
+    import duckdb
+
+    from settings import Settings
+    from warehouse import Warehouse
+    from warehouse.errors import WarehouseError
+    from warehouse.lookups import held_administrations
+
+    settings = Settings.from_environment().lake()
+    if settings.sqlite_path is not None and not settings.sqlite_path.exists():
+        return {}  # nothing loaded yet
+    try:
+        return held_administrations(Warehouse(settings, read_only=True))
+    except (WarehouseError, duckdb.Error) as exc:
+        print(f"note: the lake could not be read ({exc}); vanished administrations are not checked", file=out)
+    return {}
 
 
 def print_report(report: Report, connection: Connection, out: TextIO) -> None:

@@ -226,10 +226,12 @@ class Warehouse:
         *,
         loaded_at: dt.datetime | None = None,
         run_id: str | None = None,
+        appends: Mapping[str, pl.DataFrame] | None = None,
     ) -> list[WriteResult]:
         """Replace several slices (of one or more tables) in ONE transaction: all of them or none.
 
         Every slice is checked first (see `replace_slice`); a bad one writes nothing at all.
+        `appends` (bookkeeping table → rows, see `append`) are inserted in the same transaction.
 
         Returns:
             One result per write, in order; all share the commit's snapshot id.
@@ -243,6 +245,9 @@ class Warehouse:
         if loaded_at.tzinfo is None:
             raise ValueError("loaded_at must be timezone-aware")
         checked = [self._check(write) for write in writes]
+        unknown = [t for t in appends or {} if t not in tables.BOOKKEEPING_TABLES]
+        if unknown:
+            raise ValueError(f"{unknown} are not bookkeeping tables")
         what = _describe(checked)
         message = json.dumps({
             "dagster_run_id": run_id,
@@ -253,8 +258,11 @@ class Warehouse:
         def work(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int, list[str]]]:
             con.execute(f"CALL {lake.ALIAS}.set_commit_message(?, ?, extra_info => ?)", [AUTHOR, what, message])
             written_at = dt.datetime.now(dt.timezone.utc)
-            return [self._write_one(con, conn, slice_, frame, loaded_at, written_at, run_id)
+            done = [self._write_one(con, conn, slice_, frame, loaded_at, written_at, run_id)
                     for conn, slice_, frame in checked]
+            for table, rows in (appends or {}).items():
+                self._append_one(con, table, rows)
+            return done
 
         entry = self._lake()
         names = [f"{conn.table} {json.dumps(slice_, default=str, sort_keys=True)}" for conn, slice_, _ in checked]
@@ -285,17 +293,21 @@ class Warehouse:
 
         def work(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"CALL {lake.ALIAS}.set_commit_message(?, ?, extra_info => ?)", [AUTHOR, what, message])
-            con.register(_FRAME, frame)
-            try:
-                con.execute(f"INSERT INTO {ident(table)} BY NAME SELECT * FROM {_FRAME}")
-            finally:
-                con.unregister(_FRAME)
+            self._append_one(con, table, frame)
 
         entry = self._lake()
         with entry.write_lock, self._cursor(entry) as con:
             lake.run_transaction(con, work, what=what, timeout_s=self.settings.busy_timeout_s, logger=self.logger)
             (snapshot_id,) = con.execute(f"SELECT id FROM ducklake_last_committed_snapshot('{lake.ALIAS}')").fetchone()
         return int(snapshot_id)
+
+    @staticmethod
+    def _append_one(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+        con.register(_FRAME, frame)
+        try:
+            con.execute(f"INSERT INTO {ident(table)} BY NAME SELECT * FROM {_FRAME}")
+        finally:
+            con.unregister(_FRAME)
 
     @staticmethod
     def _check(write: SliceWrite) -> tuple[Connector, dict[str, object], pl.DataFrame]:

@@ -100,10 +100,31 @@ _RECONCILIATION_HISTORY_COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("checked_at", "TIMESTAMPTZ", "When the reconciliation ran", not_null=True),
     TableColumn("dagster_run_id", "VARCHAR", "The Dagster run that reconciled; NULL outside Dagster"),
 )
+#: Name of the table that records each administration a user confirmed as removed from AFAS
+#: (`afas-pipeline confirm-removed`), written in the same transaction that removed its data.
+REMOVED_ADMINISTRATIONS = "removed_administrations"
+_REMOVED_ADMINISTRATIONS_COMMENT = (
+    "Warehouse: one row per administration a user confirmed as gone from AFAS (deleted there, or the token's "
+    "user lost its rights) with `afas-pipeline confirm-removed`; the same commit removed its rows from every "
+    "table (older lake snapshots keep them for time travel). Until confirmed, loads keep its data and fail."
+)
+_REMOVED_ADMINISTRATIONS_COLUMNS: tuple[TableColumn, ...] = (
+    _ENVIRONMENT,
+    TableColumn("administration_id", "BIGINT", "The administration (AFAS UnitId)", not_null=True),
+    TableColumn("administration_name", "VARCHAR", "Its company name as last loaded, when known"),
+    TableColumn("afas_showed", "VARCHAR",
+                "What AFAS showed when it was confirmed: not_listed | listed_without_rows", not_null=True),
+    TableColumn("slices_removed", "BIGINT", "Slices (table × slice) emptied", not_null=True),
+    TableColumn("rows_removed", "BIGINT", "Rows removed from the lake", not_null=True),
+    TableColumn("last_loaded_at", "TIMESTAMPTZ", "When the removed data had last been loaded"),
+    TableColumn("confirmed_at", "TIMESTAMPTZ", "When the removal was confirmed", not_null=True),
+    TableColumn("confirmed_by", "VARCHAR", "The operating-system user who confirmed it"),
+)
 #: The bookkeeping tables the pipeline appends to, with what they mean (not loaded from AFAS).
 BOOKKEEPING_TABLES: dict[str, tuple[str, tuple[TableColumn, ...]]] = {
     SLICE_LOAD_HISTORY: (_SLICE_LOAD_HISTORY_COMMENT, _SLICE_LOAD_HISTORY_COLUMNS),
     RECONCILIATION_HISTORY: (_RECONCILIATION_HISTORY_COMMENT, _RECONCILIATION_HISTORY_COLUMNS),
+    REMOVED_ADMINISTRATIONS: (_REMOVED_ADMINISTRATIONS_COMMENT, _REMOVED_ADMINISTRATIONS_COLUMNS),
 }
 #: slice_loads columns that identify a slice (NULL where a table is not sliced by the column).
 SLICE_LOAD_KEYS: tuple[str, ...] = ("environment", "administration_id", "fiscal_year", "period", "snapshot_date")

@@ -233,6 +233,14 @@ class Ledger:
             self._units[unit_id] = (name or default_name, code)
             return unit_id
 
+    def remove_administration(self, unit_id: int) -> None:
+        """Delete an administration, as AFAS Online does: it leaves the list of administrations and
+        every connector answers as if its rows had never been. KeyError for an unknown unit."""
+        with self._lock:
+            self._require_unit(unit_id)
+            self._tick()
+            del self._units[unit_id]
+
     def pay_invoice(self, unit_id: int, invoice_no: str, amount: Decimal | str | float | None = None) -> int:
         """Book a bank payment (journal 50, open period, dated today) for an open invoice.
 
