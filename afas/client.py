@@ -24,13 +24,23 @@ import catalog
 from catalog import Connector, Kind
 from catalog.slices import Slice, afas_conditions
 from afas.connection import Connection
-from afas.errors import AuthenticationError, ConnectorNotAuthorizedError, NotFoundError, ResponseFormatError
+from afas.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ConnectorNotAuthorizedError,
+    NotFoundError,
+    ResponseFormatError,
+)
 from afas.filters import Condition, Filter, Op, render_query
 from afas.frames import FrameSchema
 from afas.metainfo import AppInfo, ConnectorInfo, parse_app_info, parse_connector_info
 from afas.paging import SlicePager, fixed_fields
 from afas.settings import ClientSettings
 from afas.transport import CallStats, Target, Transport
+from catalog.redaction import looks_like_secret, shown
+
+#: What an AFAS file id looks like (32 hex); a file id typed otherwise is not repeated.
+_FILE_ID = r"[0-9A-Za-z_-]{1,40}"
 
 log = logging.getLogger("afas")
 
@@ -233,11 +243,16 @@ class AfasClient:
 
     def document(self, subject_id: int, file_id: str) -> Document:
         """A dossier item's attachment through the subject connector (`AppConnectorSubject`)."""
+        if looks_like_secret(file_id):
+            # It would go into the URL, which HTTP libraries log: a token pasted here must stop here.
+            raise ConfigurationError("That file id looks like a token or key, not an AFAS file id (32 hexadecimal "
+                                     "characters, file_id in dossier_items); it is not repeated here.")
         try:
             body = self._connector_call(f"subjectconnector/{subject_id}/{file_id}", None, catalog.SUBJECT_CONNECTOR)
         except NotFoundError:
             raise NotFoundError(
-                f"AFAS has no file {file_id} on dossier item {subject_id}, or the token's user may not see it.",
+                f"AFAS has no file {shown(file_id, _FILE_ID)} on dossier item {subject_id}, or the token's user "
+                "may not see it.",
                 status_code=404,
             ) from None
         doc = _json(body, "subjectconnector")

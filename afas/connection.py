@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from afas.auth import AuthProvider, ClassicTokenAuth, OAuthClientCredentialsAuth
 from afas.credentials import AppConnectorToken, EnvironmentCode, Secret
 from afas.errors import ConfigurationError
+from catalog.redaction import looks_like_secret
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,16 @@ class Connection:
 
 
 def _check_url(url: str) -> str:
+    # Never repeated: a token pasted as --base-url / AFAS_BASE_URL would be shown otherwise, and a
+    # URL that holds one would be listed, logged and sent on every call.
     if not url.startswith(("https://", "http://")):
-        raise ConfigurationError(f"The AFAS base URL must start with https:// (got {url[:40]!r}).")
+        raise ConfigurationError(
+            "The AFAS base URL must start with https:// (the value given is not repeated here in case it "
+            "holds a secret)."
+        )
+    if looks_like_secret(url):
+        raise ConfigurationError(
+            "The AFAS base URL looks like it holds a token or password: give the REST URL only, e.g. "
+            "https://12345.rest.afas.online/ProfitRestServices, and the token separately."
+        )
     return url.rstrip("/")

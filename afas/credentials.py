@@ -2,8 +2,10 @@
 
 Users copy the token once from AFAS Online (seed step 4) and paste whatever they copied: the whole
 `<token><version>1</version><data>…</data></token>` XML, only the 64 hexadecimal characters of the
-data part, or the already base64-encoded header value. All three are accepted. Errors describe the
-shape of what was given, never its content.
+data part, or the already base64-encoded header value. All three are accepted, also with the
+`AfasToken ` prefix of the Authorization header in front (it is dropped). Errors describe the shape
+of what was given, never its content, in every field: a token pasted as the environment code is
+not repeated either.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from afas.errors import EnvironmentCodeError, TokenFormatError
+from catalog.redaction import looks_like_secret, shown
 
 
 class Secret:
@@ -47,6 +50,8 @@ _XML_TOKEN = re.compile(
 )
 _HEX_TOKEN = re.compile(r"^\s*([0-9A-Fa-f]{64})\s*$")
 _BASE64 = re.compile(r"^\s*([A-Za-z0-9+/]+={0,2})\s*$")
+# The Authorization header's scheme, copied along from a proxy log or the simulator's output.
+_HEADER_PREFIX = re.compile(r"^\s*(authorization\s*:\s*)?afastoken\s+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -63,12 +68,17 @@ class AppConnectorToken:
     def parse(cls, text: str) -> "AppConnectorToken":
         """Accept the token as XML, as its 64-hex data part, or as base64 of the XML.
 
+        A leading `AfasToken ` (or `Authorization: AfasToken `), the header form, is dropped: what
+        follows it is the base64 form.
+
         Raises:
             TokenFormatError: with a description of what was given (length and shape, not content).
 
         >>> AppConnectorToken.parse("ab" * 32).xml.reveal().startswith("<token><version>1</version>")
         True
         """
+        if isinstance(text, str) and (prefix := _HEADER_PREFIX.match(text)) is not None:
+            return cls._parse_header_value(text[prefix.end():])
         if not isinstance(text, str) or not text.strip():
             raise TokenFormatError(
                 "The AFAS token is empty. Paste the token AFAS showed when it was created "
@@ -88,6 +98,17 @@ class AppConnectorToken:
         raise TokenFormatError(_describe_bad_token(text))
 
     @classmethod
+    def _parse_header_value(cls, rest: str) -> "AppConnectorToken":
+        try:
+            return cls.parse(rest)
+        except TokenFormatError:
+            raise TokenFormatError(
+                "The AFAS token starts with 'AfasToken ', the Authorization header's prefix, but what follows "
+                f"it is not a token ({_shape(rest)}). Paste the token without the 'AfasToken ' prefix, as AFAS "
+                "showed it when it was created (App connector → Gebruikerstokens, steps 3 and 4)."
+            ) from None
+
+    @classmethod
     def _from_parts(cls, version: str, data: str) -> "AppConnectorToken":
         return cls(Secret(f"<token><version>{int(version)}</version><data>{data}</data></token>"))
 
@@ -97,18 +118,45 @@ class AppConnectorToken:
         return f"AfasToken {encoded}"
 
 
-def _describe_bad_token(text: str) -> str:
+def _shape(text: str) -> str:
     stripped = text.strip()
+    if not stripped:
+        return "nothing"
     if stripped.startswith("<"):
-        shape = "XML that is not <token><version>1</version><data>64 hexadecimal characters</data></token>"
-    elif re.fullmatch(r"[0-9A-Fa-f]+", stripped):
-        shape = f"{len(stripped)} hexadecimal characters (a token's data part has exactly 64)"
-    else:
-        shape = f"{len(stripped)} characters that are neither the token XML, its 64-hex data part nor base64 of it"
+        return "XML that is not <token><version>1</version><data>64 hexadecimal characters</data></token>"
+    if re.fullmatch(r"[0-9A-Fa-f]+", stripped):
+        return f"{len(stripped)} hexadecimal characters (a token's data part has exactly 64)"
+    return f"{len(stripped)} characters that are neither the token XML, its 64-hex data part nor base64 of it"
+
+
+def _describe_bad_token(text: str) -> str:
     return (
-        f"The AFAS token is malformed: got {shape}. Copy the whole token AFAS showed when it was created "
+        f"The AFAS token is malformed: got {_shape(text)}. Copy the whole token AFAS showed when it was created "
         "(App connector → Gebruikerstokens → Nieuw, steps 3 and 4); if it was lost, make a new one there."
     )
+
+
+def _describe_bad_code(text: object) -> str:
+    """What was given instead of a code, without repeating it: it may be the token in the wrong field."""
+    given = text.strip() if isinstance(text, str) else ""
+    if not given:
+        what = "The AFAS environment code is empty."
+    elif looks_like_secret(given) or _looks_like_token(given):
+        what = ("What was given as the AFAS environment code looks like the token (or another secret), "
+                "not the code; it is not repeated here. The token goes in separately (prompt, --token-stdin, "
+                "--token-env or AFAS_TOKEN).")
+    else:  # a short typo is named, so the user sees what to fix; anything longer is not repeated
+        what = f"{shown(given, r'[A-Za-z0-9_-]{1,16}')} is not an AFAS environment code."
+    return (f"{what} An environment code looks like O12345AA (O production, T test, A accept, then the member "
+            "number): AFAS Online shows it in the bar at the top (seed step 5).")
+
+
+def _looks_like_token(text: str) -> bool:
+    try:
+        AppConnectorToken.parse(text)
+    except TokenFormatError:
+        return False
+    return True
 
 
 class EnvironmentType(enum.Enum):
@@ -132,7 +180,8 @@ class EnvironmentType(enum.Enum):
         }
         if key not in aliases:
             raise EnvironmentCodeError(
-                f"Unknown AFAS environment type {text!r}: use production (O), test (T) or accept (A)."
+                f"Unknown AFAS environment type {shown(text, r'[A-Za-z]{1,12}')}: use production (O), "
+                "test (T) or accept (A)."
             )
         return aliases[key]
 
@@ -163,12 +212,9 @@ class EnvironmentCode:
         >>> EnvironmentCode.parse("12345", "test").base_url
         'https://12345.resttest.afas.online/ProfitRestServices'
         """
-        m = _ENV_CODE.match(text or "")
+        m = _ENV_CODE.match(text or "") if isinstance(text, str) else None
         if m is None:
-            raise EnvironmentCodeError(
-                f"{text!r} is not an AFAS environment code. It looks like O12345AA (O production, T test, "
-                "A accept, then the member number): AFAS Online shows it in the bar at the top (seed step 5)."
-            )
+            raise EnvironmentCodeError(_describe_bad_code(text))
         letter, member, _suffix = m.groups()
         given = env_type if isinstance(env_type, EnvironmentType) else (
             EnvironmentType.parse(env_type) if env_type else None

@@ -88,7 +88,7 @@ def diagnose(
         version = client.profit_version()
         info = client.app_info(refresh=True)
     except AfasError as exc:
-        report.add("token accepted", Status.FAIL, str(exc))
+        report.add("token accepted", Status.FAIL, exc.for_command())
         return report
     report.add("token accepted", Status.OK, f"AFAS Profit {version}; App Connector '{info.app_name or '?'}'")
     _check_connectors(client, info, report)
@@ -156,7 +156,7 @@ def _check_fields(client: AfasClient, info: AppInfo, report: Report) -> None:
         try:
             live = client.connector_info(entry.id)
         except AfasError as exc:
-            report.add(f"fields of {entry.id}", Status.FAIL, str(exc))
+            report.add(f"fields of {entry.id}", Status.FAIL, exc.for_command())
             continue
         diff = compare(entry, live)
         if diff.identical:
@@ -195,7 +195,7 @@ def _check_administrations(client: AfasClient, info: AppInfo, report: Report) ->
     try:
         rows = client.fetch(entry).frame
     except AfasError as exc:
-        report.add("administrations", Status.FAIL, str(exc))
+        report.add("administrations", Status.FAIL, exc.for_command())
         return False
     report.administrations = [(int(r[catalog.ADMIN_ID]), str(r.get("AdminNm") or "")) for r in rows.iter_rows(named=True)]
     if report.administrations:

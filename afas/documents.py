@@ -11,6 +11,7 @@ import os
 import re
 from pathlib import Path
 
+from afas.atomic_files import write_atomically
 from afas.client import AfasClient, Document
 
 _UNSAFE = re.compile(r'[\x00-\x1f/\\:*?"<>|]+')
@@ -29,9 +30,7 @@ def save_document(document: Document, file_id: str, folder: Path) -> Path:
     if target.exists() and target.read_bytes() != document.data:
         target = target.with_name(f"{target.stem} ({file_id[:12]}){target.suffix}")
     if not target.exists() or target.read_bytes() != document.data:
-        tmp = target.with_name(target.name + ".part")
-        tmp.write_bytes(document.data)
-        os.replace(tmp, target)
+        write_atomically(target, document.data)
     return target
 
 

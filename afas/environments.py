@@ -17,8 +17,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from afas.atomic_files import remove_stale_temporaries, write_atomically
 from afas.connection import Connection
 from afas.errors import ConfigurationError
+from catalog.redaction import looks_like_secret, shown
 
 HOME_VARIABLE = "AFAS_PIPELINE_HOME"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -56,11 +58,24 @@ class EnvironmentEntry:
 
 
 def check_name(name: str) -> str:
-    if not _NAME.match(name):
+    # Not repeated: whatever fails this pattern may be a token pasted into the wrong field.
+    if not isinstance(name, str) or not _NAME.match(name):
         raise ConfigurationError(
-            f"Environment name {name!r} is not allowed: use 1-40 lower-case letters, digits, '_' or '-'."
+            "That environment name is not allowed: use 1-40 lower-case letters, digits, '_' or '-' "
+            "(the name given is not repeated here in case it holds a secret)."
         )
     return name
+
+
+def check_home(home: Path) -> Path:
+    """The store's folder, unless its name looks like a secret (a token pasted as AFAS_PIPELINE_HOME
+    or --home would become a folder name, and then be shown in every path)."""
+    if looks_like_secret(str(home)):
+        raise ConfigurationError(
+            f"The settings folder ({HOME_VARIABLE} or --home) looks like a token or password, not a folder: "
+            "give a folder such as ~/.config/afas-pipeline (the value is not repeated here)."
+        )
+    return home
 
 
 class EnvironmentStore:
@@ -68,7 +83,8 @@ class EnvironmentStore:
 
     def __init__(self, home: Path | None = None, environ: Mapping[str, str] | None = None):
         self.environ = os.environ if environ is None else environ
-        self.home = Path(home or self.environ.get(HOME_VARIABLE) or Path.home() / ".config" / "afas-pipeline")
+        default = Path.home() / ".config" / "afas-pipeline"
+        self.home = check_home(Path(home or self.environ.get(HOME_VARIABLE) or default))
 
     @property
     def settings_file(self) -> Path:
@@ -80,6 +96,7 @@ class EnvironmentStore:
     def entries(self) -> list[EnvironmentEntry]:
         """Configured environments: the settings file's, then the one from environment variables."""
         entries = []
+        self._remove_stale_temporaries()
         if self.settings_file.exists():
             try:
                 raw = json.loads(self.settings_file.read_text("utf-8"))
@@ -99,7 +116,8 @@ class EnvironmentStore:
             unknown = [n for n in names if n not in known]
             if unknown:
                 raise ConfigurationError(
-                    f"Unknown environment(s) {', '.join(unknown)}; configured: {', '.join(sorted(known)) or 'none'}. "
+                    f"Unknown environment(s) {', '.join(shown(n, _NAME) for n in unknown)}; "
+                    f"configured: {', '.join(sorted(known)) or 'none'}. "
                     "Add one with `afas-pipeline connect`."
                 )
             chosen = [e for e in chosen if e.name in names]
@@ -123,16 +141,13 @@ class EnvironmentStore:
         secrets.mkdir(parents=True, exist_ok=True)
         os.chmod(self.home, 0o700)
         os.chmod(secrets, 0o700)
-        path = self._secret_file(entry.name)
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(secret)
-        os.replace(tmp, path)
+        # Exactly 0600 even when it replaces a file someone made readable (0644) by hand.
+        write_atomically(self._secret_file(entry.name), secret.encode("utf-8"), mode=0o600)
         others = [e for e in self._file_entries() if e.name != entry.name]
         self._write([*others, entry])
 
     def remove(self, name: str) -> bool:
+        check_name(name)
         entries = self._file_entries()
         kept = [e for e in entries if e.name != name]
         self._write(kept)
@@ -149,19 +164,29 @@ class EnvironmentStore:
 
     def _write(self, entries: list[EnvironmentEntry]) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
-        tmp = self.settings_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"environments": [asdict(e) for e in entries]}, indent=2) + "\n", "utf-8")
-        os.replace(tmp, self.settings_file)
+        text = json.dumps({"environments": [asdict(e) for e in entries]}, indent=2) + "\n"
+        write_atomically(self.settings_file, text.encode("utf-8"))
+
+    def _remove_stale_temporaries(self) -> None:
+        """Temporary files of writes that were killed; `<name>.tmp` is what versions before
+        `atomic_files` used (never a valid environment name, so never a real secret file)."""
+        remove_stale_temporaries(self.home, self.settings_file.name, legacy=("environments.tmp",))
+        secrets = self.home / "secrets"
+        legacy = tuple(n for n in _names_in(secrets) if n.endswith(".tmp"))
+        remove_stale_temporaries(secrets, legacy=legacy)
 
     def _entry_from_variables(self) -> EnvironmentEntry | None:
         code = self.environ.get("AFAS_ENVIRONMENT_CODE")
         if not code:
             return None
         oauth = bool(self.environ.get("AFAS_CLIENT_ID"))
-        name = self.environ.get("AFAS_ENVIRONMENT_NAME") or _default_name(code, self.environ.get("AFAS_ENVIRONMENT_TYPE"))
+        # Parsed even with a name given: the code is listed and logged, so it must be a code (a
+        # token pasted here fails with a message that does not repeat it).
+        parsed = _parse_code(code, self.environ.get("AFAS_ENVIRONMENT_TYPE"))
+        name = self.environ.get("AFAS_ENVIRONMENT_NAME") or parsed.key.lower()
         return EnvironmentEntry(
             name=check_name(name),
-            environment_code=code,
+            environment_code=parsed.text,
             env_type=self.environ.get("AFAS_ENVIRONMENT_TYPE"),
             base_url=self.environ.get("AFAS_BASE_URL"),
             auth="oauth" if oauth else "token",
@@ -169,7 +194,14 @@ class EnvironmentStore:
         )
 
 
-def _default_name(code: str, env_type: str | None) -> str:
+def _parse_code(code: str, env_type: str | None):
     from afas.credentials import EnvironmentCode
 
-    return EnvironmentCode.parse(code, env_type).key.lower()
+    return EnvironmentCode.parse(code, env_type)
+
+
+def _names_in(folder: Path) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []

@@ -30,6 +30,11 @@ class AfasError(Exception):
         self.status_code = status_code
         self.profit_log_reference = profit_log_reference
 
+    def for_command(self) -> str:
+        """The message as a one-off command (`connect`, `doctor`, `document`) shows it; most errors read
+        the same there as in a load, the ones whose advice is "it retries by itself" do not."""
+        return str(self)
+
 
 class ConfigurationError(AfasError):
     """Our own settings are wrong (malformed token, environment code, base URL)."""
@@ -132,7 +137,33 @@ class ServerError(AfasError):
 
 
 class OutOfMemoryError(ServerError):
-    """AFAS ran out of memory building a page; ask for fewer rows per page."""
+    """AFAS ran out of memory building a page; ask for fewer rows per page (the pager halves it).
+
+    Attributes:
+        connector_id: the GetConnector whose page it was, when known.
+    """
+
+    def __init__(self, message: str, *, connector_id: str | None = None, **details):
+        super().__init__(message, **details)
+        self.connector_id = connector_id
+
+    @classmethod
+    def even_one_row(cls, cause: "OutOfMemoryError") -> "OutOfMemoryError":
+        """Pages of one row failed too: fewer rows cannot help, the connector's rows are too big."""
+        name = f"'{cause.connector_id}'" if cause.connector_id else "this GetConnector"
+        return cls(
+            f"AFAS ran out of memory building a page of a single row of {name}: no page size can help, "
+            f"the GetConnector's definition in AFAS makes each row too big to read. Usually a field holding "
+            "large text or a file (a memo, a note, an image or attachment field) was added to it. An AFAS "
+            f"administrator can open {name} among the GetConnectors in AFAS Online and remove such fields "
+            "the pipeline does not need, then run `afas-pipeline doctor` to check that the fields the "
+            "catalog needs are still there. If a needed field is the big one, ask AFAS support to look at "
+            "the query.",
+            connector_id=cause.connector_id,
+            retryable=False,
+            profit_log_reference=cause.profit_log_reference,
+            afas_message=cause.afas_message,
+        )
 
 
 class ServerTimeoutError(ServerError):
@@ -140,18 +171,35 @@ class ServerTimeoutError(ServerError):
 
 
 class MaintenanceError(AfasError):
-    """HTTP 503: AFAS Online is in maintenance; `retry_after` seconds come from the body."""
+    """HTTP 503: AFAS Online is in maintenance; `retry_after` seconds come from the body.
+
+    `str()` is the message for loads, which the schedules and sensors run again by themselves;
+    `for_command()` the one for a command someone typed, which nothing runs again.
+    """
 
     retryable = True
 
     def __init__(self, retry_after: float | None, afas_message: str | None = None):
-        wait = f" AFAS asks to retry after {retry_after:.0f} s." if retry_after is not None else ""
-        super().__init__(
-            f"AFAS Online is in maintenance (HTTP 503).{wait} Loads resume by themselves once it is over.",
-            status_code=503,
-        )
+        super().__init__(f"{self._what(retry_after)} Loads resume by themselves once it is over.", status_code=503)
         self.retry_after = retry_after
         self.afas_message = afas_message
+
+    @staticmethod
+    def _what(retry_after: float | None) -> str:
+        wait = f" AFAS asks to retry after {retry_after:.0f} s." if retry_after is not None else ""
+        return f"AFAS Online is in maintenance (HTTP 503).{wait}"
+
+    def for_command(self) -> str:
+        when = (f"in about {_duration(self.retry_after)}" if self.retry_after is not None
+                else "once the maintenance is over")
+        return f"{self._what(self.retry_after)} Nothing was changed; run the command again {when}."
+
+
+def _duration(seconds: float) -> str:
+    minutes = max(1, round(seconds / 60))
+    if minutes < 90:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{minutes / 60:.1f} hours".replace(".0 ", " ")
 
 
 class TransportError(AfasError):

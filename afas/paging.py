@@ -146,9 +146,10 @@ class SlicePager:
             page = self._fetch(f, skip, take)
             self.pages += 1
             return page
-        except OutOfMemoryError:
+        except OutOfMemoryError as exc:
             if take <= 1:
-                raise
+                # Halving ends here; "fewer rows per page" would send the user the wrong way.
+                raise OutOfMemoryError.even_one_row(exc) from None
             half = take // 2
             log.warning("AFAS ran out of memory for %d rows at skip %d; fetching two pages of %d", take, skip, half)
             head = self._page(f, skip, half)

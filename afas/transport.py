@@ -43,6 +43,7 @@ from afas.errors import (
 )
 from afas.limits import InFlightLimiter, limiter_for, shared_slots_for
 from afas.settings import ClientSettings
+from catalog.redaction import masked
 
 log = logging.getLogger("afas")
 
@@ -167,7 +168,7 @@ class Transport:
                 wait = self._backoff(transient_attempts, exc)
                 log.warning(
                     "AFAS call to %s failed (%s); retry %d of %d in %.1f s",
-                    path.split("?")[0], _reason(exc), transient_attempts, self.settings.retries, wait,
+                    masked(path.split("?")[0]), _reason(exc), transient_attempts, self.settings.retries, wait,
                 )
                 self._wait(wait, tally)
 
@@ -265,6 +266,7 @@ def _server_error(body: bytes, target: Target) -> AfasError:
     if "out of memory" in lowered or "out of string space" in lowered:
         return OutOfMemoryError(
             f"AFAS ran out of memory building a page{what}; fewer rows per page are needed.",
+            connector_id=target.connector_id,
             retryable=False,
             profit_log_reference=reference,
             afas_message=message,

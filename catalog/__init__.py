@@ -5,6 +5,7 @@
   its partition key);
 - `catalog.periods`: AFAS fiscal periods (0..13) and which exist on a day;
 - `catalog.clock`: the time zone AFAS's datetimes are in;
+- `catalog.redaction`: which typed values a message may repeat (never one that could be a secret);
 - `catalog.types`: one mapping from a field's kind to its Polars, DuckDB and Dagster types.
 
 Everything in `catalog.connectors` is importable from `catalog` itself.

@@ -12,6 +12,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from catalog.redaction import shown
+
 OPENING_PERIOD = 0
 LAST_PERIOD = 13
 #: Every period number a fiscal year may have.
@@ -35,7 +37,7 @@ class PeriodRef:
     def parse(cls, key: str) -> PeriodRef:
         m = _KEY.match(key)
         if m is None or int(m.group("period")) not in PERIODS:
-            raise ValueError(f"{key!r} is not a period (YYYY-PP, PP 00..13)")
+            raise ValueError(f"{shown(key, r'[0-9-]{1,10}')} is not a period (YYYY-PP, PP 00..13)")
         return cls(int(m.group("year")), int(m.group("period")))
 
 

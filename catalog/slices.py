@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from catalog.connectors import ADMIN_ID, ADMINISTRATIONS, PERIOD, UNIT_ID, YEAR, Connector, Slicing
 from catalog.periods import PeriodRef
+from catalog.redaction import shown
 
 ENVIRONMENT = "environment"
 ADMINISTRATION_ID = "administration_id"
@@ -77,7 +78,8 @@ class AdministrationRef:
     def parse(cls, key: str) -> AdministrationRef:
         m = _ADMINISTRATION_KEY.match(key)
         if m is None:
-            raise ValueError(f"{key!r} is not an administration partition key (<environment>-<id>, e.g. o12345-1)")
+            raise ValueError(f"{shown(key, r'[a-z0-9_-]{1,60}')} is not an administration partition key "
+                             "(<environment>-<id>, e.g. o12345-1)")
         return cls(m.group("env"), int(m.group("admin")))
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,9 +30,11 @@ from afas.doctor import Report, Status, diagnose
 from afas.documents import fetch_document
 from afas.errors import AfasError
 from pipelines import backfill_command, confirm_command, sql_command
+from catalog.redaction import looks_like_secret, masked
 from afas.environments import EnvironmentEntry, EnvironmentStore, check_name
 
 _MARK = {Status.OK: "ok  ", Status.WARN: "warn", Status.FAIL: "FAIL"}
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
@@ -39,8 +42,8 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out:
     stdin = stdin or sys.stdin
     parser = _parser()
     args = parser.parse_args(argv)
-    store = EnvironmentStore(args.home)
     try:
+        store = EnvironmentStore(Path(args.home) if args.home else None)
         if args.command == "doctor":
             return _doctor(store, args.env, out)
         if args.command == "connect":
@@ -56,18 +59,33 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out:
         if args.command == "confirm-removed":
             return confirm_command.run(args, store, out)
         if args.command == "disconnect":
-            removed = store.remove(args.name)
+            removed = store.remove(args.name)  # refuses a name that is not one (and so never repeats it)
             print(f"removed {args.name}" if removed else f"{args.name} was not configured", file=out)
             return 0 if removed else 1
     except AfasError as exc:
-        print(f"error: {exc}", file=out)
+        print(f"error: {exc.for_command()}", file=out)
         return 2
     parser.print_help(out)
     return 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse repeats what it could not use ("unrecognized arguments: …", "invalid int value: …"),
+    and a token typed after `connect O12345AA` is just such an argument: those words are masked."""
+
+    def error(self, message: str):
+        super().error(masked(message))
+
+
+def _whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number (the value is not repeated here)") from None
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="afas-pipeline", description="AFAS Online → DuckDB pipeline")
+    parser = _Parser(prog="afas-pipeline", description="AFAS Online → DuckDB pipeline")
     parser.add_argument("--home", help="settings folder (default $AFAS_PIPELINE_HOME or ~/.config/afas-pipeline)")
     sub = parser.add_subparsers(dest="command")
 
@@ -87,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("environments", help="list configured environments")
     document = sub.add_parser("document", help="download one dossier-item attachment (AppConnectorSubject)")
-    document.add_argument("subject_id", type=int, help="the dossier item (subject_id in dossier_items)")
+    document.add_argument("subject_id", type=_whole_number, help="the dossier item (subject_id in dossier_items)")
     document.add_argument("file_id", help="the attachment (file_id in dossier_items)")
     document.add_argument("--env", required=True, help="the environment name")
     document.add_argument("--out", default="documents", help="folder to save into (default ./documents)")
@@ -105,6 +123,11 @@ def _read_secret(args: argparse.Namespace, stdin: TextIO) -> str:
     if args.token_stdin:
         return stdin.read().strip()
     if args.token_env:
+        if looks_like_secret(args.token_env) or not _VARIABLE.fullmatch(args.token_env):
+            # The token itself given where the variable's name belongs: say so, never repeat it.
+            raise SystemExit("error: --token-env takes the NAME of an environment variable that holds the "
+                             "token (e.g. --token-env MY_AFAS_TOKEN), and what was given is not one; it is not "
+                             "repeated here in case it is the token. To paste the token, use --token-stdin.")
         value = os.environ.get(args.token_env)
         if not value:
             raise SystemExit(f"error: environment variable {args.token_env} is empty or not set")
@@ -122,7 +145,7 @@ def _connect(store: EnvironmentStore, args: argparse.Namespace, stdin: TextIO, o
     secret = _read_secret(args, stdin)
     entry = EnvironmentEntry(
         name=name,
-        environment_code=args.environment_code,
+        environment_code=code.text,
         env_type=args.env_type,
         base_url=args.base_url,
         auth="oauth" if args.oauth else "token",
@@ -155,8 +178,9 @@ def _list(store: EnvironmentStore, out: TextIO) -> int:
         print("no environments configured; add one with `afas-pipeline connect O12345AA`", file=out)
         return 1
     for e in entries:
-        url = e.base_url or EnvironmentCode.parse(e.environment_code, e.env_type).base_url
-        print(f"{e.name:20} {e.environment_code:12} {e.auth:6} {url}", file=out)
+        # Parsed before it is shown: a settings file edited by hand may hold anything in this field.
+        code = EnvironmentCode.parse(e.environment_code, e.env_type)
+        print(f"{e.name:20} {code.text:12} {e.auth:6} {e.base_url or code.base_url}", file=out)
     return 0
 
 

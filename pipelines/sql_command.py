@@ -29,6 +29,7 @@ from warehouse.errors import WarehouseError
 from warehouse.export import export_query
 from warehouse.settings import redact, without_password
 from catalog.clock import AMSTERDAM
+from catalog.redaction import masked, shown
 
 ROWS_SHOWN = 200
 
@@ -40,6 +41,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     sql.add_argument("--as-of", dest="as_of", help="the lake as it was at this time (ISO; Amsterdam if no offset)")
 
 
+_INSTANT = r"[0-9T:+.\- ]{1,40}"  # what an ISO instant may hold; anything else is not repeated
+
+
 def parse_as_of(text: str | None) -> dt.datetime | None:
     """An instant from ISO text; a time without an offset is Amsterdam local time, like AFAS's."""
     if not text:
@@ -47,7 +51,8 @@ def parse_as_of(text: str | None) -> dt.datetime | None:
     try:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise SystemExit(f"error: --as-of {text!r} is not a date or time such as 2026-01-31 or 2026-01-31T18:00") from None
+        raise SystemExit(f"error: --as-of {shown(text, _INSTANT)} is not a date or time such as 2026-01-31 or "
+                         "2026-01-31T18:00") from None
     return value if value.tzinfo else value.replace(tzinfo=AMSTERDAM)
 
 
@@ -75,7 +80,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         print_frame(relation.limit(ROWS_SHOWN + 1).pl(), out)
         return 0
     except (duckdb.Error, ValueError) as exc:
-        print(f"error: {redact(str(exc))}", file=out)
+        print(f"error: {masked(redact(str(exc)))}", file=out)  # DuckDB quotes the query, which may hold anything
         return 1
     finally:
         con.close()

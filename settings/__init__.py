@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from afas.errors import ConfigurationError
+from catalog.redaction import looks_like_secret
 from afas.limits import DEFAULT_SLOT_WAIT_S
 from afas.settings import DEFAULT_MAX_IN_FLIGHT, HARD_MAX_IN_FLIGHT
 from warehouse import LakeSettings
@@ -102,6 +103,10 @@ class Settings:
         first_year = _number(env, FIRST_YEAR, int, DEFAULT_FIRST_YEAR)
         if not 1990 <= first_year <= 2100:
             raise SettingsError(f"{FIRST_YEAR} must be a fiscal year such as 2020")
+        for name in (HOME, DATA_DIR):  # a secret here would name folders and show in every path we print
+            if looks_like_secret(text(name) or ""):
+                raise SettingsError(f"{name} looks like a token or password, not a folder (the value is not "
+                                    "repeated here): give a folder, e.g. data or /srv/afas/data")
         settings = cls(
             home=Path(text(HOME)).expanduser() if text(HOME) else None,
             data_dir=Path(text(DATA_DIR) or "data"),

@@ -6,6 +6,7 @@ wheel like every other extension (`warehouse.extensions`).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -29,7 +30,9 @@ def export_query(con: duckdb.DuckDBPyConnection, sql: str, target: Path) -> int:
     """
     options = FORMATS.get(target.suffix.lower())
     if options is None:
-        raise ValueError(f"cannot write {target.name}: use a file ending in {', '.join(FORMATS)}")
+        # Only the suffix is named: the file name is whatever was typed after --out.
+        kind = f"'{target.suffix}' files" if re.fullmatch(r"\.[A-Za-z0-9]{1,10}", target.suffix) else "that file"
+        raise ValueError(f"cannot write {kind}: use a file ending in {', '.join(FORMATS)}")
     if target.suffix.lower() == ".xlsx":
         for statement in extensions.load_statements(("excel",)):
             con.execute(statement)

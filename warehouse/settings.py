@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from catalog.redaction import looks_like_secret, number
 from warehouse.errors import WarehouseConfigError
 
 #: Rows up to which a slice's insert is kept in the catalog instead of a Parquet file of its own
@@ -57,7 +58,8 @@ class LakeSettings:
 
     def __post_init__(self) -> None:
         if not (self.catalog.startswith("sqlite:") or self.catalog.startswith("postgres:")):
-            raise WarehouseConfigError(f"unknown lake catalog {redact(self.catalog)!r}: use sqlite:PATH or postgres:CONNINFO")
+            raise WarehouseConfigError("unknown lake catalog (not repeated here in case it holds a secret): use "
+                                       "sqlite:PATH or postgres:CONNINFO")
         if self.busy_timeout_s <= 0 or self.retention_months < 1 or self.inline_row_limit < 0:
             raise WarehouseConfigError("busy_timeout_s must be > 0, retention_months ≥ 1 and inline_row_limit ≥ 0")
 
@@ -86,17 +88,23 @@ class LakeSettings:
         into a lake, and refuses a wrong value without repeating it.
         """
         options: dict[str, object] = {}
-        try:
-            if busy_timeout_s:
-                options["busy_timeout_s"] = float(busy_timeout_s)
-            if retention_months:
-                options["retention_months"] = int(retention_months)
-        except ValueError:
-            raise WarehouseConfigError("AFAS_WAREHOUSE_BUSY_TIMEOUT_S must be a number of seconds and "
-                                       "AFAS_WAREHOUSE_RETENTION_MONTHS a whole number") from None
+        # Python's own ValueError repeats the value, which may be a secret typed into the wrong variable.
+        for variable, option, kind, text in (("AFAS_WAREHOUSE_BUSY_TIMEOUT_S", "busy_timeout_s", float, busy_timeout_s),
+                                             ("AFAS_WAREHOUSE_RETENTION_MONTHS", "retention_months", int, retention_months)):
+            if text:
+                options[option] = number(variable, text, None, kind, WarehouseConfigError)
         choice = (catalog or "sqlite").strip()
+        # A password in a conninfo is taken out of every message (`redact`); anything else shaped like
+        # a secret (a token pasted here) would be shown as a path or database name: refused.
+        if looks_like_secret(redact(choice)):
+            raise WarehouseConfigError("AFAS_WAREHOUSE looks like a token or key, not a lake catalog (the value is "
+                                       "not repeated here): use 'sqlite', 'sqlite:/path/catalog.sqlite' or "
+                                       "'postgres:dbname=… host=… user=…' with the password in PGPASSWORD")
         folder = Path(data_dir) / "lake"
         data = data_path or ""
+        if looks_like_secret(data):  # it would name folders and show in every description of the lake
+            raise WarehouseConfigError("AFAS_WAREHOUSE_DATA looks like a key or password, not a folder or s3:// URL "
+                                       "(the value is not repeated here); credentials belong in AWS_* variables")
         if choice == "sqlite":
             settings = cls.embedded(folder, **options)
             return replace(settings, data_path=_data_path(data)) if data else settings
@@ -107,7 +115,8 @@ class LakeSettings:
             return cls.postgres(choice.removeprefix("postgres:") if choice.startswith("postgres:") else choice,
                                 data or str(folder / "data"), **options)
         raise WarehouseConfigError(
-            f"AFAS_WAREHOUSE={redact(choice)!r} is not a lake catalog: use 'sqlite' (the default), "
+            "AFAS_WAREHOUSE is not a lake catalog (the value is not repeated here in case it holds a secret): "
+            "use 'sqlite' (the default), "
             "'sqlite:/path/catalog.sqlite', 'postgres:dbname=… host=… user=…' or 'postgresql://user@host/db'"
         )
 
