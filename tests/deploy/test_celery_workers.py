@@ -138,8 +138,8 @@ def test_two_celery_workers_share_the_cap_and_the_lake(tmp_path, postgres_server
         with dg.instance_for_test() as single:
             add_partitions(single, keys)
             alone = LakeSettings.embedded(tmp_path / "single-process-lake")
-            resources = {"afas": AfasResource(home=str(afas_home), call_slots="files"),
-                         "warehouse": WarehouseResource(catalog=alone.catalog, data_path=alone.data_path)}
+            resources = {"afas": AfasResource.from_environment(home=str(afas_home), call_slots="files"),
+                         "warehouse": WarehouseResource.from_environment(catalog=alone.catalog, data_path=alone.data_path)}
             sim.config.realism.latency_per_request_s = 0.0
             for job in ("administrations_job", "administration_assets_job"):
                 tags = range_tags(keys[0], keys[-1]) if job != "administrations_job" else None

@@ -33,8 +33,8 @@ class Pipeline:
     @property
     def resources(self) -> dict:
         return {
-            "afas": AfasResource(home=str(self.home)),
-            "warehouse": WarehouseResource(catalog=self.catalog or f"sqlite:{self.data / 'lake' / 'catalog.sqlite'}",
+            "afas": AfasResource.from_environment(home=str(self.home)),
+            "warehouse": WarehouseResource.from_environment(catalog=self.catalog or f"sqlite:{self.data / 'lake' / 'catalog.sqlite'}",
                                            data_path=self.data_path or str(self.data / "lake" / "data")),
         }
 

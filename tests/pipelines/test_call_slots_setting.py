@@ -50,8 +50,8 @@ def test_clients_with_other_slots_are_other_clients(sim, tmp_path):
     spec = sim.environment(MEMBER).spec
     assert register([(spec.code, sim.base_url(MEMBER), sim.token_xml(MEMBER))], tmp_path / "home") == 0
     home = str(tmp_path / "home")
-    on_files = AfasResource(home=home, call_slots="files").client("o12345")
-    on_postgres = AfasResource(home=home, call_slots="postgres:dbname=slots host=db").client("o12345")
-    assert on_files is AfasResource(home=home, call_slots="files").client("o12345")
+    on_files = AfasResource.from_environment(home=home, call_slots="files").client("o12345")
+    on_postgres = AfasResource.from_environment(home=home, call_slots="postgres:dbname=slots host=db").client("o12345")
+    assert on_files is AfasResource.from_environment(home=home, call_slots="files").client("o12345")
     assert on_postgres is not on_files
     assert on_postgres.transport.settings.shared_slots_postgres == "dbname=slots host=db"
