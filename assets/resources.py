@@ -4,7 +4,9 @@ Their fields are their whole configuration: nothing here reads the environment. 
 builds them from the settings read when Dagster loads the code location (`configured_by`), passing
 every value that may hold a secret (the lake's catalog, the call slots' database) as `dg.EnvVar`, so
 Dagster's UI and run storage show the variable's name only. Scripts and tests that run outside
-Dagster use `from_settings` (plain values) or the constructor.
+Dagster use `from_settings` (plain values) or the constructor. The two resources' `from_settings` /
+`from_environment` / `configured_by` are alike in shape (`duplicates` pairs them): each maps its own
+fields.
 """
 
 from __future__ import annotations

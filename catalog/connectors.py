@@ -179,6 +179,8 @@ _TRANSACTION_FIELDS: tuple[Field, ...] = (
 )
 
 
+# The entries below are alike in shape (`duplicates` pairs the open-items connectors): each is its own
+# AFAS definition, declared as data; what they share is already factored out (`_open_item_fields`).
 CONNECTORS: tuple[Connector, ...] = (
     Connector(
         id="Visionplanner_administrations",

@@ -63,6 +63,8 @@ def afas_conditions(connector: Connector | None, administration_id: int | None =
     return tuple(pins)
 
 
+# AdministrationRef, PeriodRef (catalog.periods) and SliceRef (assets.partitions) are alike in shape
+# (`duplicates` pairs them): each is a key type with its own format, `key` and `parse`.
 @dataclass(frozen=True, order=True)
 class AdministrationRef:
     """An administration of a configured environment; its key is its administration partition key."""

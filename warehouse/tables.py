@@ -66,6 +66,8 @@ _SLICE_LOAD_HISTORY_COMMENT = (
     "slice loaded with no rows has row_count 0. Slice columns a table is not sliced by are NULL. The "
     "view slice_loads shows the latest load of every slice."
 )
+# The bookkeeping tables' column lists below are alike in shape (`duplicates` pairs them): each is a
+# table's own declaration, as data.
 _SLICE_LOAD_HISTORY_COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("table_name", "VARCHAR", "Warehouse table the slice belongs to", not_null=True),
     _ENVIRONMENT,
