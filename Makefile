@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser demo test bench bench-scale ui simulator doctor validate clean lock
+.PHONY: setup browser demo test test-fast bench bench-scale ui simulator doctor validate clean lock
 
 setup: $(STAMP)
 
@@ -23,6 +23,11 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# The edit-test loop (under 2 minutes on 2 cores): everything but what is marked slow (large volumes,
+# many Dagster runs), services (PostgreSQL, RabbitMQ, a browser) or end_to_end (separate processes).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not services and not end_to_end"
 
 # Benchmarks (about 10 minutes on 2 cores): writes benchmarks/results.json and benchmarks/RESULTS.md.
 # dlt, the peer measured against, gets its own locked virtual environment.

@@ -76,20 +76,25 @@ def limiter_for(environment_key: str, capacity: int) -> InFlightLimiter:
         return limiter
 
 
-def _poll_until(deadline: float, try_once: Callable[[], object | None], sleep=time.sleep) -> object | None:
-    """Call `try_once` until it returns something, backing off from 2 ms to 50 ms; None at the deadline.
+def _poll_until(
+    wait_s: float, try_once: Callable[[], object | None], *, sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> object | None:
+    """Call `try_once` until it returns something, backing off from 2 ms to 50 ms; None after `wait_s`.
 
     Polling, not blocking: a slot is any one of N locks, and neither flock nor PostgreSQL can wait
     for "any of these". AFAS calls take hundreds of milliseconds, so a few milliseconds cost nothing.
+    `sleep` and `clock` are injectable so tests can record the waits instead of waiting.
     """
+    deadline = clock() + wait_s
     delay = 0.002
     while True:
         got = try_once()
         if got is not None:
             return got
-        if time.monotonic() >= deadline:
+        if clock() >= deadline:
             return None
-        sleep(min(delay, max(0.0, deadline - time.monotonic())))
+        sleep(min(delay, max(0.0, deadline - clock())))
         delay = min(delay * 2, 0.05)
 
 
@@ -104,7 +109,12 @@ class FileSlots:
         environment: the environment's name, for messages.
         capacity: slots, 1..8.
         wait_s: the longest a call waits for a slot.
+
+    `sleep` and `clock` (time.sleep, time.monotonic) are attributes tests may replace to record the waits.
     """
+
+    sleep: Callable[[float], None] = staticmethod(time.sleep)
+    clock: Callable[[], float] = staticmethod(time.monotonic)
 
     def __init__(self, directory: "os.PathLike[str] | str", environment: str, capacity: int, wait_s: float):
         self._dir = os.fspath(directory)
@@ -124,7 +134,7 @@ class FileSlots:
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[None]:
-        fd = _poll_until(time.monotonic() + self._wait_s, self._try_any)
+        fd = _poll_until(self._wait_s, self._try_any, sleep=self.sleep, clock=self.clock)
         if fd is None:
             raise CallSlotsBusyError(self._environment, self._capacity, self._wait_s, f"lock files in {self._dir}")
         try:
@@ -240,7 +250,12 @@ class PostgresSlots:
         environment: the environment's name, for messages.
         capacity: slots, 1..8.
         wait_s: the longest a call waits for a slot.
+
+    `sleep` and `clock` (time.sleep, time.monotonic) are attributes tests may replace to record the waits.
     """
+
+    sleep: Callable[[float], None] = staticmethod(time.sleep)
+    clock: Callable[[], float] = staticmethod(time.monotonic)
 
     def __init__(self, conninfo: str, environment_key: str, environment: str, capacity: int, wait_s: float):
         self._session = _session_for(conninfo)
@@ -249,7 +264,8 @@ class PostgresSlots:
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[None]:
-        key = _poll_until(time.monotonic() + self._wait_s, lambda: self._session.try_any(self._classid, self._capacity))
+        key = _poll_until(self._wait_s, lambda: self._session.try_any(self._classid, self._capacity),
+                          sleep=self.sleep, clock=self.clock)
         if key is None:
             raise CallSlotsBusyError(self._environment, self._capacity, self._wait_s, "PostgreSQL advisory locks")
         try:

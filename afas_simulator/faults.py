@@ -104,10 +104,15 @@ class Faults:
     Args:
         realism: the knobs; kept by reference, so changing an attribute takes effect at once.
         seed: seeds the random faults, so a run's sequence of faults is reproducible.
+
+    Attributes:
+        sleep: how the simulated work and scripted delays wait (`time.sleep`); tests may put a
+            recorder here to see the waits without spending them.
     """
 
     def __init__(self, realism: Realism, seed: int) -> None:
         self.realism = realism
+        self.sleep = time.sleep
         self._rng = random.Random(seed)
         # A second stream, so that unordered calls do not shift the sequence of random faults.
         self._shuffle_rng = random.Random(seed ^ 0x5EED_5A1F)
@@ -205,7 +210,7 @@ class Faults:
             if fault.kind == "reset":
                 return Hit(connection_reset())
             if fault.kind == "timeout":
-                time.sleep(fault.delay)
+                self.sleep(fault.delay)
                 return Hit(timed_out())
             if fault.kind == "slow":
                 return Hit(extra_delay=fault.delay)
@@ -252,10 +257,10 @@ class Faults:
         """
         limit = self.realism.server_timeout_s
         if (planned if planned is not None else seconds) > limit:
-            time.sleep(min(limit, seconds))
+            self.sleep(min(limit, seconds))
             return timed_out()
         if seconds > 0:
-            time.sleep(seconds)
+            self.sleep(seconds)
         return None
 
     def shuffle_seed(self) -> int:

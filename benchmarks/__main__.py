@@ -36,10 +36,40 @@ def run_one(name: str) -> dict:
     return result
 
 
+def check(folder: Path) -> list[str]:
+    """What is wrong with the results in `folder`: a benchmark without figures or failed, or a
+    RESULTS.md that is not what results.json renders to (hand-edited, or not rewritten). None: []."""
+    doc = json.loads((folder / "results.json").read_text())
+    problems = []
+    missing, unknown = sorted(set(NAMES) - set(doc["benchmarks"])), sorted(set(doc["benchmarks"]) - set(NAMES))
+    if missing:
+        problems.append(f"no figures of {', '.join(missing)}")
+    if unknown:
+        problems.append(f"figures of unknown benchmarks {', '.join(unknown)}")
+    failed = sorted(name for name, result in doc["benchmarks"].items() if "error" in result)
+    if failed:
+        problems.append(f"failed: {', '.join(failed)}")
+    if (folder / "RESULTS.md").read_text() != render(doc):
+        problems.append("RESULTS.md is not what results.json renders to (edited by hand, or not rewritten)")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"benchmarks to run (default all): {', '.join(NAMES)}")
+    parser.add_argument("--check", action="store_true",
+                        help="run nothing: check that the results hold every benchmark's figures, none failed, "
+                             "and that RESULTS.md is rendered from results.json")
+    parser.add_argument("--results", type=Path, default=HERE, metavar="DIR",
+                        help="with --check: the folder of results.json and RESULTS.md (default: benchmarks/)")
     args = parser.parse_args(argv)
+    if args.check:
+        problems = check(args.results)
+        for problem in problems:
+            print(f"{args.results}: {problem}", file=sys.stderr)
+        if not problems:
+            print(f"{args.results}: figures of all {len(NAMES)} benchmarks; RESULTS.md rendered from results.json")
+        return 1 if problems else 0
     unknown = sorted(set(args.names) - set(NAMES))
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(NAMES)}")

@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Iterator
 
 import os
+import time
 
 import pytest
 
@@ -58,12 +59,18 @@ def connection_for(sim: Simulator, member: str = MEMBER, state: str = "valid", u
 
 @pytest.fixture
 def make_client(sim):
-    """Clients that wait for real but briefly: back-off of 10-20 ms, pauses of 50 ms."""
+    """Clients that wait for real but briefly: back-off of 10-20 ms, pauses of 50 ms.
+
+    `sleep=` (e.g. `tests.waits.RecordedWaits().sleep`) replaces the client's waits, for tests of
+    the waits themselves: they are then recorded, not slept.
+    """
     made = []
 
-    def make(member: str = MEMBER, state: str = "valid", user: str | None = None, **settings) -> AfasClient:
+    def make(member: str = MEMBER, state: str = "valid", user: str | None = None, *, sleep=time.sleep,
+             **settings) -> AfasClient:
         defaults = dict(backoff_base_s=0.01, backoff_max_s=0.02, timeout_pause_s=0.05)
-        client = AfasClient(connection_for(sim, member, state, user), ClientSettings(**{**defaults, **settings}))
+        client = AfasClient(connection_for(sim, member, state, user), ClientSettings(**{**defaults, **settings}),
+                            sleep=sleep)
         made.append(client)
         return client
 
@@ -72,11 +79,20 @@ def make_client(sim):
         c.close()
 
 
-def _live_defs_state_storage():
-    """Dagster keeps the current instance's state storage in a context variable holding a weak
-    reference to the instance; with the many short-lived test instances a dead one can be left
-    there, and the next definitions load in this process fails on it. In tests, a storage whose
-    instance is gone counts as no storage (production processes hold one instance for good)."""
+@pytest.fixture(scope="module")
+def live_defs_state_storage():
+    """For the modules that make short-lived Dagster instances in this process (their `pytestmark`).
+
+    Why: Dagster keeps the current instance's state storage in a context variable
+    (`dagster._core.storage.defs_state.base._current_storage`) that holds a weak reference to the
+    instance. An instance entered with `with` sets it and does not always reset it on exit, so once
+    that instance is gone a dead storage can be left there, and the next definitions load in the
+    process (`DefinitionsLoadContext`, via the private `DefsStateStorage.get`) fails on the dead
+    reference. Production processes hold one instance for good, so only tests meet this. Here, while
+    such a module runs, a storage whose instance is gone counts as no storage; when it ends the
+    variable is cleared, so nothing dead is left for the modules after it. Private Dagster API (pinned
+    release in pyproject.toml): check it again when Dagster is upgraded.
+    """
     from dagster._core.storage.defs_state.base import DefsStateStorage, _current_storage
 
     def live(cls):
@@ -90,10 +106,10 @@ def _live_defs_state_storage():
             return None
         return storage
 
-    DefsStateStorage.get = classmethod(live)
-
-
-_live_defs_state_storage()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DefsStateStorage, "get", classmethod(live))
+        yield
+    _current_storage.set(None)
 
 
 @pytest.fixture(scope="session")
@@ -124,7 +140,7 @@ def lake_on(catalog: str, folder, server_url: str | None, **options):
         close_all()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.services)])
 def any_lake(request, tmp_path):
     """An empty lake on each catalog in turn: the same code path, only the setting differs."""
     server = request.getfixturevalue("postgres_server") if request.param == "postgres" else None

@@ -12,6 +12,8 @@ import pytest
 from tests import postgres_server
 from tests.postgres_server import ENV_VAR, PostgresUnavailable, fresh_database, start_throwaway_cluster
 
+pytestmark = pytest.mark.services
+
 
 def _exists(server_url: str, name: str) -> bool:
     with psycopg.connect(server_url) as conn:

@@ -28,6 +28,8 @@ import catalog
 from pipelines.cli import main
 from tests.conftest import MEMBER
 
+pytestmark = pytest.mark.usefixtures("live_defs_state_storage")
+
 ROOT = Path(__file__).resolve().parents[1]
 
 _random = random.Random(13)

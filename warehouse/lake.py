@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -162,6 +163,8 @@ def run_transaction(
     timeout_s: float,
     logger: logging.Logger | None = None,
     guard: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> T:
     """Run `work(con)` between BEGIN and COMMIT; retry the whole of it while the lake is busy.
 
@@ -173,6 +176,8 @@ def run_transaction(
         timeout_s: the bound: no new attempt starts after this many seconds (> 0).
         logger: where retries are logged (default: the `warehouse` logger).
         guard: entered around each attempt (e.g. `slice_locks.PostgresSliceLocks.hold`).
+        sleep, clock: how to wait between attempts and what measures the bound; injectable so
+            tests can record the waits instead of spending them.
 
     Raises:
         WarehouseBusyError: the lake stayed busy or conflicting for `timeout_s`; nothing was written.
@@ -200,8 +205,10 @@ def run_transaction(
             what, state.attempt_number, state.seconds_since_start or 0.0, redact(str(error)).splitlines()[-1],
         )
 
+    started = clock()
     retrying = tenacity.Retrying(
-        stop=tenacity.stop_after_delay(timeout_s),
+        stop=lambda state: clock() - started >= timeout_s,  # tenacity.stop_after_delay, on `clock`
+        sleep=sleep,
         wait=tenacity.wait_random_exponential(multiplier=0.02, max=1.0),
         retry=tenacity.retry_if_exception(is_retryable),
         before_sleep=note,

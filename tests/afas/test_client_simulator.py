@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from decimal import Decimal
 from urllib.parse import parse_qs
 
@@ -21,6 +20,7 @@ from afas.errors import (
 from afas.filters import Condition, Filter, Op
 from afas_simulator import Realism
 from tests.conftest import MEMBER
+from tests.waits import RecordedWaits
 
 TX = catalog.TRANSACTIONS.id
 
@@ -164,12 +164,13 @@ def test_default_cap_is_five_across_threads(sim, make_client):
 
 
 def test_503_retry_after_is_honoured(sim, make_client, caplog):
-    sim.faults.script("503", retry_after=1, connector=TX)
-    client = make_client()
-    started = time.perf_counter()
+    sim.faults.script("503", retry_after=30, connector=TX)
+    waits = RecordedWaits()
+    client = make_client(sleep=waits.sleep)
     with caplog.at_level(logging.WARNING, logger="afas"):
         got = client.fetch(TX, administration=1, year=2025, period=1).frame
-    assert time.perf_counter() - started >= 1.0
+    assert waits.waits == [30]  # what AFAS asked, not the back-off
+    assert client.transport.stats.waited_s == 30
     assert got.height == truth(sim, TX, unit_id=1, year=2025, period=1).height
     statuses = [r.status for r in connector_requests(sim)]
     assert statuses[0] == 503 and statuses[1] == 200
@@ -192,12 +193,26 @@ def test_transient_500_and_reset_are_retried(sim, make_client):
     assert client.transport.stats.retries == 2
 
 
+def test_transient_failures_back_off_doubling_with_jitter(sim, make_client):
+    sim.faults.script("500", times=4, connector=TX)
+    waits = RecordedWaits()
+    client = make_client(sleep=waits.sleep, backoff_base_s=1.0, backoff_max_s=3.0)
+    got = client.fetch(TX, administration=1, year=2025, period=2).frame
+    assert got.height == truth(sim, TX, unit_id=1, year=2025, period=2).height
+    # the cap doubles per retry (1, 2, 4 -> at most 3 s); each wait is drawn from its upper half
+    assert len(waits.waits) == 4
+    for wait, cap in zip(waits.waits, (1.0, 2.0, 3.0, 3.0)):
+        assert cap / 2 <= wait <= cap, waits.waits
+
+
 def test_server_timeout_pauses_then_retries(sim, make_client):
     sim.faults.script("timeout", connector=TX, delay=0.01)
-    client = make_client(timeout_pause_s=0.3)
-    started = time.perf_counter()
-    client.fetch(TX, administration=1, year=2025, period=2)
-    assert time.perf_counter() - started >= 0.3
+    waits = RecordedWaits()
+    client = make_client(timeout_pause_s=60.0, sleep=waits.sleep)
+    got = client.fetch(TX, administration=1, year=2025, period=2).frame
+    assert waits.waits == [60.0]  # the pause, not the back-off: AFAS may still be running the query
+    assert got.height == truth(sim, TX, unit_id=1, year=2025, period=2).height
+    assert [r.status for r in connector_requests(sim)] == [500, 200]
 
 
 @pytest.fixture

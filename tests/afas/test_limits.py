@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import psycopg
 import pytest
@@ -19,6 +18,7 @@ from afas.limits import PostgresSlots, shared_slots_for
 from afas.settings import ClientSettings
 from tests.conftest import MEMBER, connection_for
 from tests.postgres_server import fresh_database
+from tests.waits import RecordedWaits
 
 
 def _fetch_in_child(base_url: str, token: str, slots: dict, unit: int) -> int:
@@ -38,6 +38,7 @@ def _three_processes(sim, slots: dict) -> list[int]:
         return pool.starmap(_fetch_in_child, [(conn.base_url, sim.token_xml(MEMBER), slots, unit) for unit in (1, 2, 3)])
 
 
+@pytest.mark.slow  # three spawned processes, each importing the client
 def test_lock_files_hold_the_cap_across_processes(sim, tmp_path):
     heights = _three_processes(sim, {"shared_slots_dir": str(tmp_path / "slots")})
     assert all(h > 0 for h in heights)
@@ -45,6 +46,7 @@ def test_lock_files_hold_the_cap_across_processes(sim, tmp_path):
     assert sim.stats[MEMBER].max_in_flight == 3
 
 
+@pytest.mark.services
 def test_postgres_advisory_locks_hold_the_cap_across_processes(sim, postgres_server):
     with fresh_database("afas_slots", server_url=postgres_server) as db:
         heights = _three_processes(sim, {"shared_slots_postgres": db.conninfo})
@@ -52,15 +54,27 @@ def test_postgres_advisory_locks_hold_the_cap_across_processes(sim, postgres_ser
     assert sim.stats[MEMBER].max_in_flight == 3
 
 
-def _slots(kind: str, where: str, wait_s: float):
-    return shared_slots_for(
+def _slots(kind: str, where: str, wait_s: float, waits: RecordedWaits | None = None):
+    """Two slots of o12345; with `waits`, a wait for a slot is recorded there instead of slept."""
+    slots = shared_slots_for(
         directory=where if kind == "files" else None, postgres=where if kind == "postgres" else None,
         environment_key="https://12345.rest.afas.online/profitrestservices", environment="o12345",
         capacity=2, wait_s=wait_s,
     )
+    if waits is not None:
+        slots.sleep, slots.clock = waits.sleep, waits.clock
+    return slots
 
 
-@pytest.fixture(params=["files", "postgres"])
+def _assert_polled_for(waits: RecordedWaits, wait_s: float) -> None:
+    """The waits of a slot that never came free: 2 ms doubling to at most 50 ms, `wait_s` in all."""
+    assert waits.total == pytest.approx(wait_s)
+    growing = waits.waits[:-1]  # the last wait is cut short at the deadline
+    assert growing[:5] == pytest.approx([0.002, 0.004, 0.008, 0.016, 0.032])
+    assert set(growing[5:]) <= {0.05}
+
+
+@pytest.fixture(params=["files", pytest.param("postgres", marks=pytest.mark.services)])
 def slot_store(request, tmp_path):
     """(kind, where): a lock-file folder, or a fresh PostgreSQL database's conninfo."""
     if request.param == "files":
@@ -73,13 +87,14 @@ def slot_store(request, tmp_path):
 def test_a_thread_never_takes_a_slot_another_thread_of_its_process_holds(slot_store):
     """PostgreSQL grants a session the same advisory lock twice: our own bookkeeping must not."""
     kind, where = slot_store
-    slots = _slots(kind, where, wait_s=0.3)
+    waits = RecordedWaits()
+    slots = _slots(kind, where, wait_s=0.3, waits=waits)
     with slots.slot(), slots.slot():
-        started = time.monotonic()
+        assert waits.waits == []  # both free: taken without waiting
         with pytest.raises(CallSlotsBusyError):
             with slots.slot():
                 pass
-        assert time.monotonic() - started >= 0.3
+        _assert_polled_for(waits, 0.3)
     with slots.slot(), slots.slot():  # both free again
         pass
 
@@ -108,12 +123,11 @@ def test_a_paused_holder_makes_waiters_fail_clearly_and_a_killed_one_frees_its_s
     holder = _holder(kind, where)
     try:
         holder.send_signal(signal.SIGSTOP)  # paused, as a process stopped in a debugger or by the OS
-        started = time.monotonic()
+        waits = RecordedWaits()
         with pytest.raises(CallSlotsBusyError) as caught:
-            with _slots(kind, where, wait_s=1.0).slot():
+            with _slots(kind, where, wait_s=1.0, waits=waits).slot():
                 pass
-        waited = time.monotonic() - started
-        assert 1.0 <= waited < 5.0
+        _assert_polled_for(waits, 1.0)  # the bound, recorded: no real second waited
         message = str(caught.value)
         assert "All 2 AFAS call slots of o12345 stayed taken for 1 s" in message
         assert "paused or hung" in message and "AFAS_SLOT_WAIT_S" in message
@@ -127,6 +141,7 @@ def test_a_paused_holder_makes_waiters_fail_clearly_and_a_killed_one_frees_its_s
             holder.wait()
 
 
+@pytest.mark.services
 def test_postgres_slots_live_in_their_own_key_space(postgres_server):
     """Another client's advisory lock in the one-number form (the lake's slice locks) is no slot."""
     with fresh_database("afas_slots", server_url=postgres_server) as db:

@@ -13,6 +13,7 @@ import pytest
 
 from afas_simulator import Simulator
 from tests.conftest import restored
+from tests.waits import RecordedWaits
 from tests.afas_simulator.http_support import afas_client, make_simulator, server_config
 
 
@@ -35,3 +36,11 @@ def client(srv: Simulator) -> Iterator[httpx.Client]:
     """A client of environment 12345 of the shared simulator."""
     with afas_client(srv) as c:
         yield c
+
+
+@pytest.fixture
+def waits(srv: Simulator, monkeypatch) -> RecordedWaits:
+    """The shared simulator's simulated work and scripted delays, recorded instead of slept."""
+    recorded = RecordedWaits()
+    monkeypatch.setattr(srv.faults, "sleep", recorded.sleep)
+    return recorded

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from decimal import Decimal
 
 import numpy as np
@@ -167,8 +166,8 @@ def test_chunked_rendering_joins_rows_correctly() -> None:
 
 @pytest.mark.slow
 def test_million_rows_filter_order_page_render() -> None:
+    """A million rows filtered, ordered, paged and rendered right (its speed: benchmarks/, not here)."""
     df = big_transactions(1_000_000)
-    started = time.perf_counter()
     q = parse_query(
         {"filterfieldids": "Modified;Description", "filtervalues": "2025-03-01T00:00:00;%9", "operatortypes": "2;13",
          "orderbyfieldids": "-UnitId,EntryNo,SeqNo", "skip": "-1", "take": "-1"},
@@ -177,7 +176,6 @@ def test_million_rows_filter_order_page_render() -> None:
     result = page(apply(df, q, shuffle_seed=0), q)
     body = render_rows(result, skip=q.skip, take=q.take)
     paged = page(apply(df, q, shuffle_seed=0), parse_query({"skip": "500000", "take": "1000"}, TRANSACTIONS))
-    elapsed = time.perf_counter() - started
     expected = df.filter(
         (pl.col("Modified") >= at(2025, 3, 1, 0, 0, 0)) | pl.col("Description").str.ends_with("9")
     ).sort(pl.col("UnitId"), descending=True, maintain_order=True)
@@ -185,7 +183,6 @@ def test_million_rows_filter_order_page_render() -> None:
     assert 500_000 < result.height < 1_000_000
     assert body.count(b'"UnitId":') == result.height
     assert paged.height == 1000 and paged.equals(result.slice(500_000, 1000))
-    assert elapsed < 10, f"1,000,000 rows took {elapsed:.1f} s"
     last = orjson.loads(body[body.rindex(b'{"UnitId"') : -2])
     assert (last["UnitId"], last["EntryNo"], last["SeqNo"]) == expected.select("UnitId", "EntryNo", "SeqNo").row(-1)
 

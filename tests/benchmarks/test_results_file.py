@@ -1,25 +1,51 @@
 """The committed benchmark results hold every figure the benchmarks promise, and the readable file is
-exactly what the raw figures render to (no hand-edited numbers). Timing itself is never tested."""
+exactly what the raw figures render to (no hand-edited numbers). Timing itself is never tested.
+
+The benchmarks are a program of their own, not a library of the pipeline: these tests run its check
+as a user (or CI) does, `python -m benchmarks --check`, and read the committed results as data;
+nothing of `benchmarks/` is imported here.
+"""
 
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
-from benchmarks.__main__ import NAMES
-from benchmarks.report import render
-
-HERE = Path(__file__).resolve().parents[2] / "benchmarks"
+ROOT = Path(__file__).resolve().parents[2]
+HERE = ROOT / "benchmarks"
 
 
 def _results() -> dict:
     return json.loads((HERE / "results.json").read_text())
 
 
-def test_every_benchmark_has_figures_and_none_failed():
+def _check(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "benchmarks", "--check", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_every_benchmark_has_figures_none_failed_and_the_readable_results_are_rendered_from_the_raw_ones():
+    done = _check()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "figures of all" in done.stdout and "RESULTS.md rendered from results.json" in done.stdout
+
+
+def test_the_check_finds_a_hand_edited_figure_and_a_missing_benchmark(tmp_path):
+    for name in ("results.json", "RESULTS.md"):
+        shutil.copy(HERE / name, tmp_path / name)
     doc = _results()
-    assert set(doc["benchmarks"]) == set(NAMES)
-    assert not [name for name, result in doc["benchmarks"].items() if "error" in result]
+    del doc["benchmarks"]["scale"]
+    (tmp_path / "results.json").write_text(json.dumps(doc))
+    done = _check("--results", str(tmp_path))
+    assert done.returncode == 1
+    assert "no figures of scale" in done.stderr and "RESULTS.md is not what results.json renders to" in done.stderr
+
+
+def test_the_results_hold_the_figures_the_benchmarks_promise():
+    doc = _results()
     assert {"cpu", "cores", "memory_gib"} <= set(doc["machine"])
     assert {"dagster", "duckdb", "polars", "pandera", "httpx", "python"} <= set(doc["versions"])
     b = doc["benchmarks"]
@@ -36,7 +62,3 @@ def test_every_benchmark_has_figures_and_none_failed():
     scale = b["scale"]
     assert scale["environments"] == 300 and scale["partitions"]["partitions"] > 0
     assert len(scale["change_sensor"]["failing_reported"]) == scale["broken_tokens"] == 2
-
-
-def test_readable_results_are_rendered_from_the_raw_ones():
-    assert (HERE / "RESULTS.md").read_text() == render(_results())

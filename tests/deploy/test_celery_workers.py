@@ -22,6 +22,8 @@ from assets.partitions import add_partitions, range_tags
 from tests.dagster_processes import BIN, ROOT, started
 from tests.postgres_server import fresh_database
 
+pytestmark = [pytest.mark.end_to_end, pytest.mark.services, pytest.mark.usefixtures("live_defs_state_storage")]
+
 ADMINISTRATION_TABLES = [c for c in catalog.CONNECTORS if not c.optional and c.slicing is Slicing.ADMINISTRATION]
 CAP = 5
 

@@ -20,6 +20,8 @@ from assets.partitions import ENVIRONMENT_TAG, add_partitions
 from tests.dagster_processes import ROOT, graphql, webserver_and_daemon
 from tests.postgres_server import fresh_database
 
+pytestmark = [pytest.mark.end_to_end, pytest.mark.services, pytest.mark.usefixtures("live_defs_state_storage")]
+
 LOCATION = "{ workspaceOrError { ... on Workspace { locationEntries { name } } } }"
 LAUNCH = """
 mutation Launch($params: ExecutionParams!) {

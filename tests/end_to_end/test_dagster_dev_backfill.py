@@ -15,6 +15,8 @@ from pipelines.demo import register
 from pipelines.simulator_check import compare_with_simulator
 from tests.dagster_processes import dagster_dev, graphql
 
+pytestmark = [pytest.mark.end_to_end, pytest.mark.usefixtures("live_defs_state_storage")]
+
 ADMINS = ["o12345-1", "o12345-2"]
 PERIODS = ["2025-01", "2025-02", "2025-03"]
 PERIOD_ASSETS = [catalog.PERIOD_VALUES, catalog.TRANSACTIONS, catalog.TRANSACTIONS_ALLOCATED]

@@ -16,6 +16,8 @@ from assets.partitions import AdministrationRef, PeriodRef, SliceRef, period_ran
 from tests.dagster_processes import dagster_dev
 from tests.dagster_ui import DagsterUI, ui_page
 
+pytestmark = [pytest.mark.end_to_end, pytest.mark.services, pytest.mark.usefixtures("live_defs_state_storage")]
+
 MEMBER = "12345"
 ADMIN = AdministrationRef("o12345", 1)
 LOADED = [PeriodRef(2025, 1), PeriodRef(2025, 2), PeriodRef(2025, 3)]

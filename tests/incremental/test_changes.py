@@ -11,6 +11,9 @@ from incremental import Cursor, detect_changes
 from tests.conftest import MEMBER
 from tests.pipelines.pipeline_support import ENV, start_pipeline
 
+# Dagster runs in process: minutes in all.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("live_defs_state_storage")]
+
 LOADED = ["o12345-1|2026-03", "o12345-1|2026-05", "o12345-2|2026-04"]
 
 

@@ -21,6 +21,8 @@ from assets.resources import AfasResource, WarehouseResource
 from pipelines.schedules import weekly_reconciliation
 from pipelines.sensors import administration_partitions_sensor
 
+pytestmark = pytest.mark.usefixtures("live_defs_state_storage")
+
 MEMBER = "12345"
 COMPARED = [c for c in catalog.CONNECTORS if not c.optional]
 

@@ -12,6 +12,9 @@ from assets.reconciliation import CHECK_NAME
 from incremental import Cursor, detect_changes
 from tests.pipelines.pipeline_support import ENV, start_pipeline
 
+# Dagster runs in process: minutes in all.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("live_defs_state_storage")]
+
 MEMBER = "12345"
 PARTITION = "o12345-1|2026-04"
 BOOKS = list(catalog.BOOKS)

@@ -33,7 +33,7 @@ def test_environments_are_looked_at_side_by_side():
             active[0] -= 1
 
     done = sweep([str(i) for i in range(8)], look, budget_s=5, parallel=4)
-    assert most[0] == 4 and done.seconds < 0.8 and len(done.results) == 8
+    assert most[0] == 4 and len(done.results) == 8  # four at a time: side by side, not in turn
 
 
 def test_no_look_starts_after_the_budget_and_the_next_sweep_resumes_there():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dagster as dg
+import httpx
 import polars as pl
 import pytest
 
@@ -10,6 +11,9 @@ import catalog
 from afas_simulator.definitions import ExtraField, FieldChanges
 from tests.conftest import MEMBER
 from tests.pipelines.pipeline_support import ENV, failure_metadata, start_pipeline
+
+# Dagster runs in process: minutes in all.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("live_defs_state_storage")]
 
 PERIOD = "o12345-1|2025-03"
 ADMIN_LEVEL = [catalog.ACCOUNTS, catalog.ALLOCATION_CODES, catalog.DOSSIER_ITEMS, catalog.RECEIVABLES, catalog.PAYABLES]
@@ -25,7 +29,7 @@ def pipeline(sim, tmp_path, monkeypatch):
         yield p
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.services)])
 def pipeline_on_each_catalog(request, sim, tmp_path, monkeypatch):
     """The pipeline writing a lake with a SQLite catalog, then one with a PostgreSQL catalog."""
     from tests.conftest import lake_on
@@ -80,10 +84,57 @@ def test_every_asset_matches_the_simulator(pipeline_on_each_catalog):
     assert at["n"][0] == tx.metadata["rows"].value
 
 
-def test_open_items_are_kept_as_dated_snapshots(pipeline):
+@pytest.fixture
+def own_pipeline(tmp_path, monkeypatch):
+    """The pipeline on a simulator of its own (its data is changed), loading on the simulator's "today"."""
+    from afas_simulator import Realism, Simulator, default_config
+
+    sim = Simulator(default_config(seed=4242, lines_per_period=40, realism=Realism.fast())).start()
+    # A load's snapshot date is "today in Amsterdam": frozen on the simulator's clock, which the test moves.
+    monkeypatch.setattr("assets.loading.today_in_amsterdam", lambda: sim.clock.now().date())
+    monkeypatch.setenv("AFAS_DATA_DIR", str(tmp_path / "data"))
+    try:
+        with dg.instance_for_test() as instance:
+            p = start_pipeline(sim, tmp_path, instance)
+            p.load_administrations()
+            yield p
+    finally:
+        sim.stop()
+
+
+def _open_items(frame: pl.DataFrame, invoice: str, amount: str) -> list[tuple]:
+    return sorted(zip(frame[invoice].to_list(), frame[amount].to_list()))
+
+
+def test_open_items_are_kept_as_dated_snapshots(own_pipeline):
+    """Each load day keeps its own snapshot: a later day's load adds one and leaves the earlier as it was."""
+    pipeline, sim = own_pipeline, own_pipeline.sim
+    admin = lambda method, path, **kw: httpx.request(method, f"{sim.url}/_simulator/{path}", **kw)  # noqa: E731
+    truth = sim.environment(MEMBER).data
+    receivables = catalog.RECEIVABLES.table
+    day1 = sim.clock.now().date()
+    open1 = _open_items(truth.frame(catalog.RECEIVABLES.id, unit_id=1), "InvoiceNr", "Balance")
     pipeline.materialize([catalog.RECEIVABLES], partition_key="o12345-1")
-    snapshot = pipeline.table(catalog.RECEIVABLES)
-    assert snapshot["snapshot_date"].n_unique() == 1 and snapshot.height > 0
+
+    # In AFAS, a day later: one invoice is paid in full.
+    (paid, _), *_ = open1
+    assert admin("POST", "clock", json={"seconds": 24 * 3600}).status_code == 200
+    assert admin("POST", "scenario", json={"member": MEMBER, "op": "pay_invoice",
+                                           "args": {"unit_id": 1, "invoice_no": paid}}).status_code == 200
+    day2 = sim.clock.now().date()
+    open2 = _open_items(truth.frame(catalog.RECEIVABLES.id, unit_id=1), "InvoiceNr", "Balance")
+    assert day2 != day1 and paid not in dict(open2) and open2 != open1
+    result = pipeline.materialize([catalog.RECEIVABLES], partition_key="o12345-1")
+    (mat,) = [e.materialization for e in result.get_asset_materialization_events()]
+    assert mat.metadata["snapshot_date"].value == day2.isoformat()
+
+    table = pipeline.table(catalog.RECEIVABLES, f"environment = '{ENV}' AND administration_id = 1")
+    assert sorted(set(table["snapshot_date"])) == [day1, day2], f"{receivables}: both days are kept"
+    first = table.filter(pl.col("snapshot_date") == day1)
+    second = table.filter(pl.col("snapshot_date") == day2)
+    assert _open_items(first, "invoice_no", "open_amount") == open1  # still open on day 1, as it was
+    assert _open_items(second, "invoice_no", "open_amount") == open2  # paid by day 2
+    assert paid in first["invoice_no"].to_list() and paid not in second["invoice_no"].to_list()
 
 
 def test_loading_a_partition_twice_leaves_identical_tables(pipeline):

@@ -16,6 +16,9 @@ from pipelines.schedules import daily_administration_assets, daily_open_periods,
 from pipelines.sensors import administration_partitions_sensor
 from tests.pipelines.pipeline_support import start_pipeline
 
+# Dagster runs in process, and `dagster definitions validate` in its own: tens of seconds.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("live_defs_state_storage")]
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -91,7 +94,9 @@ def test_lake_maintenance_job_runs_weekly_and_reports_what_it_did(pipeline):
     from pipelines.definitions import defs
     from pipelines.maintenance import weekly_lake_maintenance
 
-    pipeline.materialize([__import__("catalog").ADMINISTRATIONS])
+    import catalog
+
+    pipeline.materialize([catalog.ADMINISTRATIONS])
     assert weekly_lake_maintenance.cron_schedule == "0 3 * * 0"
     assert weekly_lake_maintenance.execution_timezone == "Europe/Amsterdam"
     job = defs().resolve_job_def("lake_maintenance_job")

@@ -12,6 +12,9 @@ from afas_simulator import Realism, Simulator, default_config
 from pipelines.cli import main as cli
 from pipelines.demo import register
 
+# Dagster runs in process: minutes in all.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("live_defs_state_storage")]
+
 MEMBER = "12345"
 
 

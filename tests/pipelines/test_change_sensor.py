@@ -13,6 +13,9 @@ from pipelines.demo import register
 from pipelines.load_all import load_everything
 from assets.resources import AfasResource, WarehouseResource
 
+# Dagster runs in process: minutes in all.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("live_defs_state_storage")]
+
 
 @pytest.fixture
 def two_environments(tmp_path, monkeypatch):

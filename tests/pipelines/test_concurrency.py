@@ -8,9 +8,13 @@ import sys
 import textwrap
 
 import dagster as dg
+import pytest
 
 import catalog
 from tests.pipelines.pipeline_support import ENV, start_pipeline
+
+# Dagster runs in process: minutes in all.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("live_defs_state_storage")]
 
 
 def _materialize_in_child(home: str, data: str, partition_key: str) -> bool:

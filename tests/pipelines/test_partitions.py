@@ -17,6 +17,8 @@ from assets.partitions import (
 from catalog.periods import current_period
 from pipelines.schedules import open_and_previous_period
 
+pytestmark = pytest.mark.usefixtures("live_defs_state_storage")
+
 
 def test_keys_round_trip():
     ref = SliceRef(AdministrationRef("klant-bakker", 12), PeriodRef(2025, 0))

@@ -22,6 +22,8 @@ from settings import Settings
 from warehouse import Warehouse
 from warehouse.store import close_all
 
+pytestmark = pytest.mark.slow  # the command in processes of its own, each on a fresh lake: tens of seconds
+
 CLI = str(Path(sys.executable).with_name("afas-pipeline"))
 
 
@@ -113,6 +115,7 @@ def test_without_a_query_it_is_duckdbs_shell_on_the_lake_read_only(lake):
     assert lake.query("SELECT count(*) AS n FROM transactions")["n"][0] == 4
 
 
+@pytest.mark.services
 def test_the_shell_on_a_postgres_catalog_gets_the_password_outside_its_command_line(tmp_path, postgres_server, monkeypatch):
     from tests.conftest import lake_on
     from pipelines.sql_command import shell_command

@@ -11,6 +11,9 @@ from pipelines.demo import register
 from tests.conftest import MEMBER
 from tests.pipelines.pipeline_support import Pipeline
 
+# Dagster runs in process: tens of seconds.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("live_defs_state_storage")]
+
 TEST = "T" + MEMBER
 PERIOD = "2025-03"
 

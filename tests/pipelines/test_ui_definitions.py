@@ -9,6 +9,8 @@ import catalog
 from pipelines.definitions import defs
 from warehouse import tables, views
 
+pytestmark = pytest.mark.usefixtures("live_defs_state_storage")
+
 LOADED = [c for c in catalog.CONNECTORS if not c.optional]
 
 

@@ -18,6 +18,8 @@ from pipelines.cli import main
 from tests.conftest import MEMBER
 from tests.pipelines.pipeline_support import failure_metadata, start_pipeline
 
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("live_defs_state_storage")]
+
 BOOKS = [catalog.TRANSACTIONS, catalog.TRANSACTIONS_ALLOCATED, catalog.PERIOD_VALUES]
 MASTER = [catalog.ACCOUNTS, catalog.RECEIVABLES]
 GONE, KEPT = 3, 1

@@ -8,7 +8,8 @@ import polars as pl
 import pytest
 
 from catalog import CONNECTORS, PERIOD_VALUES, TRANSACTIONS, TRANSACTIONS_ALLOCATED, Kind
-from schemas import hard_rules, key_columns, schema_for, soft_rule_specs, soft_rules, warehouse_dtypes
+from schemas import hard_rules, key_columns, schema_for, soft_rule_specs, soft_rules, validate, warehouse_dtypes
+from tests.schemas.frames import valid
 
 DAGSTER_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 
@@ -28,11 +29,13 @@ def test_schema_columns_follow_the_catalog(conn):
 
 
 @pytest.mark.parametrize("conn", CONNECTORS, ids=lambda c: c.id)
-def test_required_key_fields_are_not_nullable(conn):
-    schema = schema_for(conn)
-    for fid in conn.key:
-        assert schema.columns[conn.field(fid).column].nullable is (not conn.field(fid).required)
-    assert any(not schema.columns[c].nullable for c in key_columns(conn))
+def test_a_row_without_a_required_key_value_fails_the_contract(conn):
+    required = [f for f in (conn.field(fid) for fid in conn.key) if f.required]
+    assert required, "every key has values a row cannot do without"
+    for f in required:
+        first_empty = pl.when(pl.int_range(pl.len()) == 0).then(None).otherwise(pl.col(f.id)).alias(f.id)
+        result = validate(conn, valid(conn).with_columns(first_empty))
+        assert not result.ok and result.error_counts.get(f"not_nullable:{f.column}") == 1, (f.id, result.summary)
 
 
 def test_only_the_allocation_axes_are_nullable_key_fields():
@@ -59,4 +62,9 @@ def test_hard_rules_per_connector():
 
 
 def test_schema_is_built_once_per_connector():
-    assert schema_for(TRANSACTIONS) is schema_for(TRANSACTIONS)
+    """Validation builds a connector's schema on first use only, whether it is named by id or by object."""
+    schema_for.cache_clear()
+    for connector in (TRANSACTIONS, TRANSACTIONS.id, TRANSACTIONS):
+        assert validate(connector, valid(TRANSACTIONS)).ok
+    info = schema_for.cache_info()
+    assert (info.misses, info.hits) == (1, 2)

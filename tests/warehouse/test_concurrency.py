@@ -28,6 +28,8 @@ from tests.warehouse.workers import (
 from warehouse import Warehouse, WarehouseBusyError
 from warehouse.access import read_only_connection
 
+pytestmark = pytest.mark.slow  # several processes writing and reading for many seconds
+
 WORKERS = Path(__file__).with_name("workers.py")
 
 
@@ -118,6 +120,7 @@ def test_a_stopped_process_holding_the_catalog_blocks_a_writer_only_for_the_boun
     assert [t for _, _, t, *_ in lake_state(any_lake)] == [["g2"]]
 
 
+@pytest.mark.services
 def test_postgres_ends_a_stopped_writers_session_so_the_others_go_on(tmp_path, postgres_server, monkeypatch):
     """With a PostgreSQL catalog the server itself frees a stopped holder's locks (idle-in-transaction time-out)."""
     from tests.conftest import lake_on
