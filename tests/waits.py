@@ -3,6 +3,8 @@
 Code that waits takes a `sleep` callable (and, where it also reads a clock to bound the wait, a
 `clock`); a test passes `waits.sleep` / `waits.clock` and then asserts on `waits.waits`, the
 seconds it was asked to wait, in order, instead of sleeping for real or measuring wall time.
+(Alike in shape to the simulator's thread-safe counters in `afas_simulator/stats.py`, which
+`duplicates` pairs with it: a lock around a list append is all they share.)
 """
 
 from __future__ import annotations

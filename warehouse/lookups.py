@@ -1,4 +1,8 @@
-"""Small reads the pipeline needs from its warehouse, so that no SQL lives in assets or sensors."""
+"""Small reads the pipeline needs from its warehouse, so that no SQL lives in assets or sensors.
+
+Each read has the same shape (is the table there, one parameterised query, rows into Python), which
+`duplicates` pairs; each is its own question, so they stay separate functions.
+"""
 
 from __future__ import annotations
 
