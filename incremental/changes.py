@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 import catalog
+from catalog.slices import Slice
 from afas.client import AfasClient
 from afas.filters import Condition, Filter, Op
 from warehouse.lookups import known_administrations, periods_of_entry_dates
@@ -54,7 +55,7 @@ class ChangeSet:
     """What changed in one environment since the cursor.
 
     Attributes:
-        period_slices: (administration, year, period) → the latest change seen in it.
+        period_slices: a period's slice of the books → the latest change seen in it.
         administrations: administrations whose master data or open items may have changed → latest change.
         renamed_accounts: administrations with renamed accounts → latest rename; period values
             carry the account description, so all their periods need it again.
@@ -64,7 +65,7 @@ class ChangeSet:
         requests: AFAS calls this look made.
     """
 
-    period_slices: dict[tuple[int, int, int], dt.datetime] = field(default_factory=dict)
+    period_slices: dict[Slice, dt.datetime] = field(default_factory=dict)
     administrations: dict[int, dt.datetime] = field(default_factory=dict)
     renamed_accounts: dict[int, dt.datetime] = field(default_factory=dict)
     new_administrations: list[int] = field(default_factory=list)
@@ -138,10 +139,10 @@ def detect_changes(
         _periods_from_dates(store, environment, rows, changes)
     else:
         for unit, year, period, modified in rows.select("UnitId", "Year", "Period", "Modified").iter_rows():
-            _note(changes.period_slices, (unit, year, period), modified)
-    for (unit, _year, _period), modified in list(changes.period_slices.items()):
+            _note(changes.period_slices, Slice(environment, unit, year, period), modified)
+    for changed, modified in list(changes.period_slices.items()):
         # Payments and new invoices change open items; refresh the administration's snapshots.
-        _note(changes.administrations, unit, modified)
+        _note(changes.administrations, changed.administration_id, modified)
     all_accounts = client.fetch(catalog.ACCOUNTS, filter=_since(cursor, lookback)).frame
     accounts = _fresh(all_accounts, list(catalog.ACCOUNTS.key), cursor, seen)
     for unit, modified in accounts.select("UnitId", "Modified").iter_rows():
@@ -170,4 +171,4 @@ def _periods_from_dates(store: Warehouse, environment: str, rows: pl.DataFrame, 
         periods = set(loaded.get((unit, entry_date), ()))
         periods.add((entry_date.year, entry_date.month))  # where a new entry of that date would be
         for year, period in periods:
-            _note(changes.period_slices, (unit, year, period), modified)
+            _note(changes.period_slices, Slice(environment, unit, year, period), modified)

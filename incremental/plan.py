@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from catalog.periods import LAST_PERIOD  # 13, in four-weekly years; an empty period 13 costs one call
+from catalog.slices import Slice
 from incremental.changes import ChangeSet
 
 
@@ -34,14 +35,14 @@ class ReloadPlan:
     """The reloads one environment's changes call for (all keyed by AFAS administration id).
 
     Attributes:
-        periods: (administration, year, period) → latest change: reload the period's books.
+        periods: a period's slice of the books → latest change: reload the period's books.
         later_balances: period values to reload because an earlier period of their year changed.
         administrations: administration → latest change: refresh master data and open items.
         descriptions: administration → latest rename: reload the period values of every period.
         new_administrations: ids to add (load the administrations).
     """
 
-    periods: dict[tuple[int, int, int], dt.datetime] = field(default_factory=dict)
+    periods: dict[Slice, dt.datetime] = field(default_factory=dict)
     later_balances: list[BalanceRange] = field(default_factory=list)
     administrations: dict[int, dt.datetime] = field(default_factory=dict)
     descriptions: dict[int, dt.datetime] = field(default_factory=dict)
@@ -56,7 +57,8 @@ class ReloadPlan:
 def plan_reloads(changes: ChangeSet) -> ReloadPlan:
     """The reloads `changes` call for (see the module docstring for the rules)."""
     earliest: dict[tuple[int, int], tuple[int, dt.datetime]] = {}
-    for (unit, year, period), modified in changes.period_slices.items():
+    for changed, modified in changes.period_slices.items():
+        unit, year, period = changed.administration_id, changed.fiscal_year, changed.period
         if unit in changes.renamed_accounts:
             continue  # all its period values are reloaded for the new description anyway
         current = earliest.get((unit, year))

@@ -138,8 +138,8 @@ def run_requests(env: str, plan: ReloadPlan, known_admins: set[str], known_perio
     """The runs of one environment's reload plan, for the partitions Dagster has."""
     requests = []
     tags = environment_tags(env)
-    for (unit, year, period), modified in plan.periods.items():
-        admin, ref = AdministrationRef(env, unit), PeriodRef(year, period)
+    for changed, modified in plan.periods.items():
+        admin, ref = changed.administration, changed.period_ref
         if admin.key not in known_admins or ref.key not in known_periods:
             log.warning(f"skipping change in {admin.key} {ref.key}: no such partition yet")
             continue

@@ -7,6 +7,7 @@ import pytest
 
 import catalog
 from afas_simulator import Realism, Simulator, default_config
+from catalog.slices import Slice
 from incremental import Cursor, detect_changes
 from tests.conftest import MEMBER
 from tests.pipelines.pipeline_support import ENV, start_pipeline
@@ -60,7 +61,7 @@ def test_mixed_changes_find_exactly_the_affected_slices(loaded):
     new_unit = sim.scenario(MEMBER, "add_administration", name="Nieuwe B.V.")
     changes = detect_changes(client, store, ENV, cursor)
     assert changes.source == "changed_entry_dates"
-    assert set(changes.period_slices) == {(1, 2026, 11), (1, 2026, 3), (2, 2026, 4)}
+    assert set(changes.period_slices) == {Slice(ENV, 1, 2026, 11), Slice(ENV, 1, 2026, 3), Slice(ENV, 2, 2026, 4)}
     assert set(changes.administrations) == {1, 2, 3}
     assert changes.new_administrations == [new_unit]
     assert changes.cursor.modified > cursor.modified
@@ -81,7 +82,7 @@ def test_without_the_change_feed_modified_dates_are_used(loaded):
         loaded.sim.scenario(MEMBER, "book_entry", unit_id=2, year=2026, period=5)
         changes = detect_changes(client, store, ENV, cursor)
         assert changes.source == "modified"
-        assert set(changes.period_slices) == {(2, 2026, 5)}
+        assert set(changes.period_slices) == {Slice(ENV, 2, 2026, 5)}
     finally:
         env.ticked = saved
         _client(loaded).app_info(refresh=True)
