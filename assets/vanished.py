@@ -35,6 +35,7 @@ import polars as pl
 
 import catalog
 from catalog import Slicing
+from catalog.slices import ADMINISTRATION_ID, ENVIRONMENT, SNAPSHOT_DATE
 from afas.client import AfasClient
 from afas.errors import AdministrationVanishedError
 from afas.presence import Presence, administration_presence
@@ -150,7 +151,7 @@ def confirm_removed(client: AfasClient, store: Warehouse, environment: str, admi
         "last_loaded_at": _last_loaded(store, environment, administration_id), "confirmed_at": now,
         "confirmed_by": _user(),
     }])
-    writes = [SliceWrite(table_connector(table), values, _empty(table)) for table, values, _ in held]
+    writes = [SliceWrite(catalog.by_table(table), values, _empty(table)) for table, values, _ in held]
     written = store.replace_slices(writes, loaded_at=now, appends={REMOVED_ADMINISTRATIONS: record})
     return Removal(environment, administration_id, name, len(held), sum(rows for _, _, rows in held),
                    written[0].snapshot_id)
@@ -159,30 +160,24 @@ def confirm_removed(client: AfasClient, store: Warehouse, environment: str, admi
 # --- helpers ----------------------------------------------------------------------------------------
 
 
-def table_connector(table: str) -> catalog.Connector:
-    (found,) = [c for c in catalog.CONNECTORS if c.table == table]
-    return found
-
-
 def _table(write: SliceWrite) -> str:
-    return write.connector.table if isinstance(write.connector, catalog.Connector) else catalog.connector(write.connector).table
+    return catalog.resolve(write.connector).table
 
 
 def _administration(write: SliceWrite) -> tuple[str, int] | None:
-    connector = write.connector if isinstance(write.connector, catalog.Connector) else catalog.connector(write.connector)
-    if connector.slicing is Slicing.NONE or write.slice.get("administration_id") is None:
+    if catalog.resolve(write.connector).slicing is Slicing.NONE or write.slice.get(ADMINISTRATION_ID) is None:
         return None
-    return str(write.slice["environment"]), int(write.slice["administration_id"])
+    return str(write.slice[ENVIRONMENT]), int(write.slice[ADMINISTRATION_ID])
 
 
 def _without_snapshot(values) -> dict[str, object]:
-    return {k: v for k, v in values.items() if k != "snapshot_date"}
+    return {k: v for k, v in values.items() if k != SNAPSHOT_DATE}
 
 
 def _empty(table: str) -> pl.DataFrame:
     """No rows, with one column of the table (the lake cannot read a frame without columns)."""
-    connector = table_connector(table)
-    column = next(f.column for f in connector.fields if f.column not in ("environment", "administration_id"))
+    connector = catalog.by_table(table)
+    column = next(f.column for f in connector.fields if f.column not in (ENVIRONMENT, ADMINISTRATION_ID))
     return pl.DataFrame(schema={column: pl.Null})
 
 

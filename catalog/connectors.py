@@ -19,7 +19,7 @@ __all__ = [
     "ACCOUNTS", "ADMINISTRATIONS", "ADMIN_ID", "ALLOCATION_CODES", "BOOKS", "CHANGED_ENTRY_DATES", "CONNECTORS",
     "Connector", "DIMENSION_AXES", "DOSSIER_ITEMS", "Field", "Kind", "PAYABLES", "PERIOD", "PERIOD_VALUES",
     "RECEIVABLES", "REPLACED", "REQUIRED_CONNECTOR_IDS", "SUBJECT_CONNECTOR", "Slicing", "TRANSACTIONS",
-    "TRANSACTIONS_ALLOCATED", "UNIT_ID", "YEAR", "connector",
+    "TRANSACTIONS_ALLOCATED", "UNIT_ID", "YEAR", "by_table", "connector", "resolve",
 ]
 
 
@@ -349,6 +349,19 @@ CHANGED_ENTRY_DATES = _BY_ID["Profit_Fin_ChangedEntrydate"]
 #: in one commit so that a period's tables never disagree; AFAS's own totals (period values) last.
 BOOKS: tuple[Connector, ...] = (TRANSACTIONS, TRANSACTIONS_ALLOCATED, PERIOD_VALUES)
 assert set(BOOKS) == {c for c in CONNECTORS if c.slicing is Slicing.ADMINISTRATION_PERIOD}
+
+
+def resolve(connector_or_id: Connector | str) -> Connector:
+    """The catalog entry for a `Connector` or a GetConnector id (the edges take ids, layers objects)."""
+    return connector_or_id if isinstance(connector_or_id, Connector) else connector(connector_or_id)
+
+
+def by_table(table: str) -> Connector:
+    """The catalog entry whose rows land in this warehouse table."""
+    for c in CONNECTORS:
+        if c.table == table:
+            return c
+    raise KeyError(f"no connector of the catalog lands in table {table!r}")
 
 
 def connector(connector_id: str) -> Connector:

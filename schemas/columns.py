@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from catalog import Connector, Kind, connector as catalog_connector
+from catalog import Connector, Kind, resolve
 from afas.frames import Column
 
 #: Appended to an extra field's derived name when it would take a catalog column's name.
@@ -65,11 +65,6 @@ class Renamed:
     extra: dict[str, str] = field(default_factory=dict)
     missing_required: list[str] = field(default_factory=list)
     missing_optional: list[str] = field(default_factory=list)
-
-
-def resolve(connector: Connector | str) -> Connector:
-    """The catalog entry for a `Connector` or a GetConnector id."""
-    return connector if isinstance(connector, Connector) else catalog_connector(connector)
 
 
 def warehouse_dtypes(connector: Connector | str) -> dict[str, pl.DataType]:

@@ -34,7 +34,8 @@ from catalog import (
 )
 from catalog.periods import LAST_PERIOD, OPENING_PERIOD
 from schemas import rules as r
-from schemas.columns import resolve, warehouse_dtypes
+from catalog import resolve
+from schemas.columns import warehouse_dtypes
 
 #: A fiscal year outside this range is a typing or mapping error, not bookkeeping.
 FISCAL_YEARS = (1990, 2100)

@@ -22,7 +22,8 @@ from pandera.constants import CHECK_OUTPUT_KEY
 from pandera.errors import SchemaError, SchemaErrorReason, SchemaErrors
 
 from catalog import Connector
-from schemas.columns import resolve, to_warehouse
+from catalog import resolve
+from schemas.columns import to_warehouse
 from schemas.models import FAILURE_CASES_PER_CHECK, hard_rules, schema_for, soft_rules
 from schemas.rules import Rule
 

@@ -76,10 +76,6 @@ class WriteResult:
     seconds: float
 
 
-def _resolve(connector: Connector | str) -> Connector:
-    return connector if isinstance(connector, Connector) else catalog.connector(connector)
-
-
 class _OpenLake:
     """One process's connection to one lake, its write lock, and whether its tables are known to exist."""
 
@@ -311,7 +307,7 @@ class Warehouse:
 
     @staticmethod
     def _check(write: SliceWrite) -> tuple[Connector, dict[str, object], pl.DataFrame]:
-        conn = _resolve(write.connector)
+        conn = catalog.resolve(write.connector)
         slice_ = validate_slice(conn, write.slice)
         if LOADED_AT in write.frame.columns:
             raise ValueError(f"frame for {conn.table} has a {LOADED_AT!r} column; the warehouse sets it")
@@ -401,7 +397,7 @@ class Warehouse:
 
     def slice_counts(self, connector: Connector | str) -> pl.DataFrame:
         """Rows per slice of a connector's table: the slice columns and `rows`, sorted by slice."""
-        conn = _resolve(connector)
+        conn = catalog.resolve(connector)
         columns = ", ".join(ident(c) for c in slice_columns(conn))
         return self.query(f"SELECT {columns}, count(*) AS rows FROM {ident(conn.table)} GROUP BY ALL ORDER BY ALL")
 
