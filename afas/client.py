@@ -34,7 +34,7 @@ from afas.errors import (
 from afas.filters import Condition, Filter, Op, render_query
 from afas.frames import FrameSchema
 from afas.metainfo import AppInfo, ConnectorInfo, parse_app_info, parse_connector_info
-from afas.paging import SlicePager, fixed_fields
+from afas.paging import SlicePager, WindowSink, fixed_fields
 from afas.settings import ClientSettings
 from afas.transport import CallStats, Target, Transport
 from catalog.redaction import looks_like_secret, shown
@@ -50,7 +50,8 @@ class FetchResult:
     """Rows of one slice with what it cost.
 
     Attributes:
-        frame: typed rows; columns are AFAS field ids as metainfo lists them.
+        frame: typed rows; columns are AFAS field ids as metainfo lists them (no rows when they were
+            handed to an `on_window` sink).
         requests: AFAS calls made (retries included).
         pages: pages read.
         seconds: wall time.
@@ -186,6 +187,7 @@ class AfasClient:
         period: int | None = None,
         filter: Filter | None = None,
         order: tuple[str, ...] | None = None,
+        on_window: WindowSink | None = None,
     ) -> FetchResult:
         """Every row of one slice, typed, read in ordered pages.
 
@@ -198,6 +200,8 @@ class AfasClient:
             period: period 0..13 (connectors sliced by period only).
             filter: further conditions, AND-ed with the slice.
             order: sort fields; defaults to the catalog key. Must identify rows uniquely.
+            on_window: takes the rows window by window as they arrive (see afas/paging.py), while
+                the next window is read; `window_field` says on which field windows split.
         """
         started = time.perf_counter()
         tally = CallStats()
@@ -210,7 +214,7 @@ class AfasClient:
             pins = slice.afas_conditions(entry)
         else:
             pins = afas_conditions(entry, administration, year, period)
-        base = Filter.where(*(Condition(f, Op.EQ, v) for f, v in pins)) if pins else None
+        base = _equal_to(pins)
         if filter is not None:
             base = filter if base is None else base.and_(filter)
         take = self.page_size(len(schema.columns))
@@ -233,11 +237,17 @@ class AfasClient:
             resume_field=_resume_field(entry, order, base),
             pool=self._pool,
             parallel=self.settings.max_in_flight,
+            on_window=on_window,
         )
         result = pager.run()
         frame = result.frame if result.frame.width else schema.empty()
         _warn_replaced(connector_id, schema, replaced)
         return FetchResult(frame, tally.requests, result.pages, time.perf_counter() - started, dict(replaced))
+
+    def window_field(self, connector: Connector, slice: Slice) -> str | None:
+        """The field on whose values `fetch` splits this slice into windows (no value in two of
+        them), or None when windows may split anywhere (paging deep)."""
+        return _resume_field(connector, connector.sort_fields, _equal_to(slice.afas_conditions(connector)))
 
     # -- documents ----------------------------------------------------------------------------
 
@@ -308,6 +318,11 @@ def _default_order(connector_id: str, entry: Connector | None) -> tuple[str, ...
             "or AFAS pages may repeat and skip rows."
         )
     return entry.sort_fields
+
+
+def _equal_to(pins) -> Filter | None:
+    """The filter pinning each (field, value) of a slice's AFAS conditions."""
+    return Filter.where(*(Condition(f, Op.EQ, v) for f, v in pins)) if pins else None
 
 
 def _resume_field(entry: Connector | None, order: tuple[str, ...], base: Filter | None) -> str | None:

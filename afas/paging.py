@@ -9,6 +9,10 @@ Rules (afas-rest-api.md §4):
   window before), so paging restarts at skip 0 instead of going deep.
 - Pages of a window are fetched concurrently; the environment's in-flight cap (limits.py) holds.
 - A page AFAS cannot build ("Out of memory") is fetched as two halves.
+- A caller may take the rows window by window (`on_window`) instead of as one frame: windows that
+  restart on the key never share a value of that field (a value that fills a whole window is held
+  back until the window that ends it), so a window can be validated and staged on its own while
+  AFAS answers the next one.
 """
 
 from __future__ import annotations
@@ -28,10 +32,13 @@ log = logging.getLogger("afas")
 PageFetcher = Callable[[Filter | None, int, int], pl.DataFrame]
 """Fetches one page: (filter, skip, take) → typed rows."""
 
+WindowSink = Callable[[pl.DataFrame], None]
+"""Takes the rows of one window, in order; what it raises stops the paging."""
+
 
 @dataclass
 class SliceResult:
-    """All rows of a slice and what it took to get them."""
+    """All rows of a slice (none when they went to an `on_window` sink) and what it took to get them."""
 
     frame: pl.DataFrame
     pages: int
@@ -59,6 +66,8 @@ class SlicePager:
         resume_field: an integer sort field to restart windows on, or None to page deep instead.
         pool: executes page fetches; the caller owns it.
         parallel: pages requested ahead at once (the environment's cap limits actual calls).
+        on_window: takes each window's rows as soon as they are final, instead of one frame at the
+            end; with a `resume_field`, no two windows share a value of it.
     """
 
     def __init__(
@@ -71,8 +80,10 @@ class SlicePager:
         resume_field: str | None,
         pool: ThreadPoolExecutor,
         parallel: int,
+        on_window: WindowSink | None = None,
     ):
         self._fetch = fetch_page
+        self._on_window = on_window
         self._base = base_filter
         self._take = take
         self._pages_per_window = max(1, max_skip // take)
@@ -83,28 +94,40 @@ class SlicePager:
 
     def run(self) -> SliceResult:
         parts: list[pl.DataFrame] = []
+        held: list[pl.DataFrame] = []  # rows of one key value that filled whole windows, not yet ended
+
+        def emit(frames: list[pl.DataFrame]) -> None:
+            frames = [f for f in frames if f.height] or frames[:1]
+            if not frames:
+                return
+            window = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
+            if self._on_window is None:
+                parts.append(window)
+            else:
+                self._on_window(window)
+
         window_filter = self._base
         skip0 = 0
         while True:
             frames, full = self._window(window_filter, skip0)
             window = pl.concat(frames, how="vertical") if frames else None
             if not full or window is None or window.height == 0:
-                if window is not None:
-                    parts.append(window)
+                emit([*held, window] if window is not None else held)
                 break
             if self._resume is None:
                 # No integer key to restart on: keep paging deep (slower on AFAS, still correct).
-                parts.append(window)
+                emit([window])
                 skip0 += window.height
                 continue
             last = window[self._resume][-1]
             keep = window.filter(pl.col(self._resume) != last)
             if keep.height == 0:
                 # One key value fills a whole window; continue deep within it.
-                parts.append(window)
+                held.append(window)
                 skip0 += window.height
                 continue
-            parts.append(keep)
+            emit([*held, keep])
+            held = []
             restart = Filter.where(Condition(self._resume, Op.GE, last))
             window_filter = restart if self._base is None else self._base.and_(restart)
             skip0 = 0

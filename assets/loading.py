@@ -14,22 +14,28 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import polars as pl
+
 from catalog import Connector
 from catalog.slices import Slice
 from afas.client import AfasClient
 from afas.errors import AfasError
-from schemas import MissingFieldError, SoftCheckResult, Validation, soft_checks, validate
+from schemas import MissingFieldError, SoftCheckResult, Validation, checks_per_part, soft_checks, validate
 from warehouse import SliceWrite, Warehouse
+from warehouse.staging import StagedRows
 from catalog.clock import AMSTERDAM
 from assets.vanished import refuse_if_vanished
-
+from assets.windowed import WindowedSlice, WindowRejected
 
 
 class ContractViolation(Exception):
     """The slice broke a hard rule; nothing was written."""
 
-    def __init__(self, connector: Connector, spec: Slice, validation: Validation):
-        super().__init__(f"{connector.id} {spec}: {validation.summary}")
+    def __init__(self, connector: Connector, spec: Slice, validation: Validation, *, rows_before: int = 0):
+        where = ""
+        if rows_before:  # a window of a large slice: the rows after it were not read
+            where = f" (in rows {rows_before + 1:,}–{rows_before + validation.rows:,} of the slice; rows after them not read)"
+        super().__init__(f"{connector.id} {spec}: {validation.summary}{where}")
         self.connector = connector
         self.spec = spec
         self.validation = validation
@@ -49,10 +55,15 @@ class NotWrittenTogether(Exception):
 
 @dataclass
 class FetchedSlice:
-    """One slice read from AFAS and validated, ready to be written."""
+    """One slice read from AFAS and validated, ready to be written.
+
+    `rows` is the validated warehouse frame, or for a slice read in several windows those windows
+    staged in local files (`close()` deletes them once written or given up).
+    """
 
     connector: Connector
     spec: Slice
+    rows: pl.DataFrame | StagedRows
     validation: Validation
     afas_requests: int
     fetch_seconds: float
@@ -61,8 +72,11 @@ class FetchedSlice:
     snapshot_date: dt.date | None
 
     def write(self) -> SliceWrite:
-        return SliceWrite(self.connector, self.spec.columns(self.connector, self.snapshot_date),
-                          self.validation.frame)
+        return SliceWrite(self.connector, self.spec.columns(self.connector, self.snapshot_date), self.rows)
+
+    def close(self) -> None:
+        if isinstance(self.rows, StagedRows):
+            self.rows.close()
 
 
 @dataclass
@@ -109,6 +123,9 @@ def fetch_slice(
     """
     if connector.snapshots and snapshot_date is None:
         snapshot_date = today_in_amsterdam()
+    split = client.window_field(connector, spec)
+    if split is not None and checks_per_part(connector, split):
+        return _fetch_windowed(client, connector, spec, snapshot_date)
     started = time.perf_counter()
     fetched = client.fetch(connector, slice=spec)
     fetched_at = time.perf_counter()
@@ -116,7 +133,29 @@ def fetch_slice(
     if not validation.ok:
         raise ContractViolation(connector, spec, validation)
     soft = soft_checks(connector, validation.frame)
-    return FetchedSlice(connector, spec, validation, fetched.requests, fetched_at - started,
+    return FetchedSlice(connector, spec, validation.frame, validation, fetched.requests, fetched_at - started,
+                        time.perf_counter() - fetched_at, soft, snapshot_date)
+
+
+def _fetch_windowed(
+    client: AfasClient, connector: Connector, spec: Slice, snapshot_date: dt.date | None
+) -> FetchedSlice:
+    """`fetch_slice` for a slice whose windows may be validated one by one (see `assets.windowed`):
+    each window is validated and staged while the next is read. `validate_seconds` is then what
+    validating took after the last window arrived; the rest overlapped the download."""
+    windows = WindowedSlice(connector, spec, snapshot_date)
+    started = time.perf_counter()
+    try:
+        fetched = client.fetch(connector, slice=spec, on_window=windows.add)
+        fetched_at = time.perf_counter()
+        rows, validation, soft = windows.finish()
+    except WindowRejected as exc:
+        windows.discard()
+        raise ContractViolation(connector, spec, exc.validation, rows_before=exc.rows_before) from None
+    except BaseException:
+        windows.discard()
+        raise
+    return FetchedSlice(connector, spec, rows, validation, fetched.requests, fetched_at - started,
                         time.perf_counter() - fetched_at, soft, snapshot_date)
 
 
@@ -129,7 +168,7 @@ def write_together(warehouse: Warehouse, fetched: list[FetchedSlice], *, run_id:
         SliceLoad(
             connector=f.connector,
             spec=f.spec,
-            rows=f.validation.frame.height,
+            rows=f.rows.height,
             rows_replaced=w.rows_deleted,
             afas_requests=f.afas_requests,
             fetch_seconds=f.fetch_seconds,
@@ -165,8 +204,11 @@ def load_slice(
             AFAS (nothing written; see `assets.vanished`).
     """
     fetched = fetch_slice(client, connector, spec, snapshot_date=snapshot_date)
-    refuse_if_vanished(client, warehouse, [fetched.write()])
-    (load,) = write_together(warehouse, [fetched], run_id=run_id)
+    try:
+        refuse_if_vanished(client, warehouse, [fetched.write()])
+        (load,) = write_together(warehouse, [fetched], run_id=run_id)
+    finally:
+        fetched.close()
     return load
 
 
@@ -190,13 +232,17 @@ def load_together(
     (a bug, the warehouse refusing the write) propagate.
     """
     fetched: list[FetchedSlice] = []
-    for connector in connectors:
-        try:
-            fetched.append(fetch_slice(client, connector, spec))
-        except LOAD_ERRORS as exc:
-            return [(c, exc if c is connector else NotWrittenTogether(c, exc)) for c in connectors]
     try:
-        refuse_if_vanished(client, warehouse, [f.write() for f in fetched])
-    except AfasError as exc:  # vanished, or AFAS could not be asked: nothing is written
-        return [(c, exc) for c in connectors]
-    return list(zip(connectors, write_together(warehouse, fetched, run_id=run_id)))
+        for connector in connectors:
+            try:
+                fetched.append(fetch_slice(client, connector, spec))
+            except LOAD_ERRORS as exc:
+                return [(c, exc if c is connector else NotWrittenTogether(c, exc)) for c in connectors]
+        try:
+            refuse_if_vanished(client, warehouse, [f.write() for f in fetched])
+        except AfasError as exc:  # vanished, or AFAS could not be asked: nothing is written
+            return [(c, exc) for c in connectors]
+        return list(zip(connectors, write_together(warehouse, fetched, run_id=run_id)))
+    finally:
+        for f in fetched:  # staged windows go once written or given up
+            f.close()

@@ -298,7 +298,13 @@ def _profile(p: dict, ceiling: dict | None) -> list[str]:
     ]
     if ceiling and "error" not in ceiling:
         out.append(f"- The same pages downloaded raw take {ceiling['raw_httpx']['seconds']} s.")
-    out += ["", "Validation and write, cProfile by own time:", "", "```", *p["validate_and_write_top_functions"], "```"]
+    if "cpu_during_load" in p:
+        load, raw = p["cpu_during_load"], p["cpu_during_raw_download"]
+        out.append(
+            f"- CPU seconds, client / simulator: the load {load['client_cpu_s']} / {load['simulator_cpu_s']} in "
+            f"{load['wall_s']} s; the raw download {raw['client_cpu_s']} / {raw['simulator_cpu_s']} in {raw['wall_s']} s "
+            f"({p['cores']} cores shared by both processes).")
+    out += ["", "Validation and write of the whole slice at once, cProfile by own time:", "", "```", *p["validate_and_write_top_functions"], "```"]
     return out
 
 

@@ -8,9 +8,11 @@ also what AFAS is: somebody else's machine.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -64,6 +66,12 @@ class SimulatorProcess:
                 self._proc.wait(10)
             except subprocess.TimeoutExpired:
                 self._proc.kill()
+
+    def cpu_seconds(self) -> float:
+        """CPU time the simulator's process has used so far (user + system), from /proc."""
+        assert self._proc is not None
+        fields = Path(f"/proc/{self._proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def environment(self) -> ServedEnvironment:
         (env,) = self.environments()

@@ -7,9 +7,9 @@ writes: the caller decides what a failure means.
 """
 
 from schemas.columns import MissingFieldError, Renamed, snake_case, to_warehouse, warehouse_dtypes
-from schemas.models import hard_rules, key_columns, schema_for, soft_rules
+from schemas.models import checks_per_part, hard_rules, key_columns, schema_for, soft_rules
 from schemas.rules import Rule
-from schemas.validate import SoftCheckResult, Validation, soft_checks, soft_rule_specs, validate
+from schemas.validate import SoftCheckResult, Validation, combine_soft_checks, soft_checks, soft_rule_specs, validate
 
 __all__ = [
     "MissingFieldError",
@@ -17,6 +17,8 @@ __all__ = [
     "Rule",
     "SoftCheckResult",
     "Validation",
+    "checks_per_part",
+    "combine_soft_checks",
     "hard_rules",
     "key_columns",
     "schema_for",

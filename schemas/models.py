@@ -144,6 +144,18 @@ def soft_rules(connector: Connector | str) -> tuple[r.Rule, ...]:
     return rules
 
 
+def checks_per_part(connector: Connector | str, split_field: str) -> bool:
+    """Whether a slice may be validated part by part, every hard and soft rule on each part alone,
+    when no two parts share a value of the AFAS field `split_field` (how `afas.paging` windows
+    split a slice): true when every rule over groups of rows groups by that field's column."""
+    conn = resolve(connector)
+    try:
+        column = conn.field(split_field).column
+    except KeyError:
+        return False
+    return all(rule.holds_per_part(column) for rule in (*hard_rules(conn), *soft_rules(conn)))
+
+
 def _check(rule: r.Rule) -> pa.Check:
     expr = rule.passes
     # ignore_na (the default) makes a null outcome a pass: "the rule does not apply to this row".

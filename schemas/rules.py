@@ -35,6 +35,9 @@ class Rule:
         passes: per-row boolean expression; `null` means "does not apply" and counts as a pass.
         explain: optional override for the summary lines of a failed rule (default: the failing
             rows' `columns`).
+        groups_by: for a rule over groups of rows (a key, an entry), the columns that make a group;
+            `None` for a rule each row passes or fails on its own. A slice checked in parts gives the
+            same outcome as checked whole when every group lies within one part.
     """
 
     name: str
@@ -42,6 +45,12 @@ class Rule:
     columns: tuple[str, ...]
     passes: pl.Expr
     explain: Explain | None = None
+    groups_by: tuple[str, ...] | None = None
+
+    def holds_per_part(self, split_column: str) -> bool:
+        """Whether checking parts separately equals checking them together, for parts that never
+        share a value of `split_column`."""
+        return self.groups_by is None or split_column in self.groups_by
 
     def failures(self) -> pl.Expr:
         """Per-row `True` where the rule fails (nulls, i.e. "does not apply", are not failures)."""
@@ -77,6 +86,7 @@ def key_unique(columns: Sequence[str]) -> Rule:
         cols,
         pl.struct(cols).is_duplicated().not_(),
         explain,
+        groups_by=cols,
     )
 
 
@@ -104,14 +114,14 @@ def entry_balanced(administration: str, entry: str, debit: str, credit: str, *, 
             lines.append(f"{sums.height - limit} more unbalanced entries")
         return lines
 
-    return Rule("entry_balanced", description, (administration, entry, debit, credit), passes, explain)
+    return Rule("entry_balanced", description, (administration, entry, debit, credit), passes, explain, groups_by=group)
 
 
 def balanced_per(name: str, group: Sequence[str], debit: str, credit: str, description: str) -> Rule:
     """Σ debit = Σ credit per group (e.g. all accounts of one period)."""
     g = tuple(group)
     passes = pl.col(debit).sum().over(g) == pl.col(credit).sum().over(g)
-    return Rule(name, description, (*g, debit, credit), passes)
+    return Rule(name, description, (*g, debit, credit), passes, groups_by=g)
 
 
 def text_present(name: str, column: str, description: str, *, key: Sequence[str] = ()) -> Rule:

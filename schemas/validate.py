@@ -167,6 +167,20 @@ def soft_checks(connector: Connector | str, frame: pl.DataFrame) -> list[SoftChe
     return results
 
 
+def combine_soft_checks(parts: list[list[SoftCheckResult]]) -> list[SoftCheckResult]:
+    """The soft checks of a slice from those of its parts (`checks_per_part` says when that is
+    exact): failures add up, samples are the first parts' up to `SAMPLE_ROWS`."""
+    if not parts:
+        return []
+    combined = []
+    for same_rule in zip(*parts):
+        first = same_rule[0]
+        failures = sum(r.failures for r in same_rule)
+        sample = [row for r in same_rule for row in r.sample][:SAMPLE_ROWS]
+        combined.append(SoftCheckResult(first.name, first.description, failures == 0, failures, sample))
+    return combined
+
+
 def _json_safe(frame: pl.DataFrame) -> list[dict]:
     # Decimals as strings keep every digit; datetimes as ISO 8601 keep the Amsterdam offset.
     return frame.with_columns(

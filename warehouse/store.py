@@ -40,6 +40,7 @@ from warehouse.settings import LakeSettings
 from warehouse.slice_locks import PostgresSliceLocks
 from warehouse.slices import LOADED_AT, check_frame_in_slice, load_columns, slice_columns, validate_slice, where_clause
 from warehouse.sql import check_column_name, ident, literal
+from warehouse.staging import StagedRows
 
 _FRAME = "__warehouse_frame"  # the registered frame's name; cannot clash with a snake_case table
 AUTHOR = "afas-pipeline"
@@ -48,11 +49,12 @@ _VIEWS_MESSAGE = "views "  # commit message prefix of a views update, followed b
 
 @dataclass(frozen=True)
 class SliceWrite:
-    """One slice to replace: the connector, its slice values and the new rows (see `replace_slice`)."""
+    """One slice to replace: the connector, its slice values and the new rows (see `replace_slice`):
+    a frame, or for a slice too large to hold in memory the rows staged in local files."""
 
     connector: Connector | str
     slice: Mapping[str, object]
-    frame: pl.DataFrame
+    frame: pl.DataFrame | StagedRows
 
 
 @dataclass(frozen=True)
@@ -299,21 +301,24 @@ class Warehouse:
 
     @staticmethod
     def _append_one(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-        con.register(_FRAME, frame)
-        try:
-            con.execute(f"INSERT INTO {ident(table)} BY NAME SELECT * FROM {_FRAME}")
-        finally:
-            con.unregister(_FRAME)
+        with _scannable(con, frame) as source:
+            con.execute(f"INSERT INTO {ident(table)} BY NAME SELECT * FROM {source}")
 
     @staticmethod
-    def _check(write: SliceWrite) -> tuple[Connector, dict[str, object], pl.DataFrame]:
+    def _check(write: SliceWrite) -> tuple[Connector, dict[str, object], pl.DataFrame | StagedRows]:
         conn = catalog.resolve(write.connector)
         slice_ = validate_slice(conn, write.slice)
         if LOADED_AT in write.frame.columns:
             raise ValueError(f"frame for {conn.table} has a {LOADED_AT!r} column; the warehouse sets it")
         for column in write.frame.columns:
             check_column_name(column)
-        check_frame_in_slice(conn, slice_, write.frame)
+        if isinstance(write.frame, StagedRows):
+            # Its windows were checked against its own slice as they were staged.
+            if write.frame.connector.table != conn.table or validate_slice(conn, write.frame.slice) != slice_:
+                raise ValueError(f"rows staged for {write.frame.connector.table} {write.frame.slice} cannot replace "
+                                 f"{conn.table} {slice_}; nothing was written")
+        else:
+            check_frame_in_slice(conn, slice_, write.frame)
         return conn, slice_, write.frame
 
     @staticmethod
@@ -321,7 +326,7 @@ class Warehouse:
         con: duckdb.DuckDBPyConnection,
         conn: Connector,
         slice_: dict[str, object],
-        frame: pl.DataFrame,
+        frame: pl.DataFrame | StagedRows,
         loaded_at: dt.datetime,
         written_at: dt.datetime,
         run_id: str | None,
@@ -330,9 +335,8 @@ class Warehouse:
         # lacks administration_id cannot insert rows the slice's DELETE would not find again.
         from_frame = [c for c in frame.columns if c not in slice_ and c not in load_columns(conn)]
         table = ident(conn.table)
-        con.register(_FRAME, frame)
-        try:
-            described = con.execute(f"DESCRIBE SELECT * FROM {_FRAME}").fetchall()
+        with _scannable(con, frame) as source:
+            described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
             frame_types = {row[0]: row[1] for row in described if row[0] in from_frame}
             added = tables.add_new_columns(con, conn.table, frame_types, loaded_at.date())
             where, params = where_clause(slice_)
@@ -342,11 +346,9 @@ class Warehouse:
             select += [f"CAST(? AS {types[c]}) AS {ident(c)}" for c in slice_]
             select.append(f"CAST(? AS TIMESTAMPTZ) AS {ident(LOADED_AT)}")
             (inserted,) = con.execute(
-                f"INSERT INTO {table} BY NAME SELECT {', '.join(select)} FROM {_FRAME}",
+                f"INSERT INTO {table} BY NAME SELECT {', '.join(select)} FROM {source}",
                 [*slice_.values(), loaded_at],
             ).fetchone()
-        finally:
-            con.unregister(_FRAME)
         keys = [slice_.get(k) for k in tables.SLICE_LOAD_KEYS]
         columns = ["table_name", *tables.SLICE_LOAD_KEYS, "row_count", LOADED_AT, "written_at", "dagster_run_id"]
         con.execute(
@@ -404,6 +406,21 @@ class Warehouse:
     def snapshots(self) -> pl.DataFrame:
         """The lake's snapshots: id, time, changes, author, commit message, extra info (JSON), oldest first."""
         return self.query(f"SELECT * FROM {lake.ALIAS}.snapshots() ORDER BY snapshot_id")
+
+
+@contextlib.contextmanager
+def _scannable(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame | StagedRows) -> Iterator[str]:
+    """What to select `rows` FROM on `con` while the block runs: a frame registered as it is, staged
+    rows their Parquet files (scanned as the insert goes, never loaded whole; a table function, not a
+    view, since a transaction writing the lake may write no other database, not even `temp`)."""
+    if isinstance(rows, StagedRows):
+        yield f"read_parquet([{', '.join(literal(f) for f in rows.files)}])"
+        return
+    con.register(_FRAME, rows)
+    try:
+        yield _FRAME
+    finally:
+        con.unregister(_FRAME)
 
 
 def _json(value: object) -> object:
