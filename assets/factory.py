@@ -205,6 +205,10 @@ def connector_assets_step(name: str, connectors: list[Connector]) -> dg.AssetsDe
                     if partitioned:
                         yield dg.AssetMaterialization(asset_key=asset_key(connector), partition=k,
                                                       metadata=_metadata(outcome, companies.get(k)))
+                        # Its checks right away, not after the last slice: each is an event Dagster
+                        # stores, and stored now they overlap the other slices' waits for AFAS.
+                        yield from partition_evaluations(connector, asset_key(connector), [(k, outcome)], companies,
+                                                         context.instance)
         # One summary line, not one per slice: every log line is an event Dagster stores (a write to its
         # event log), and each slice's figures are already in its materialization.
         context.log.info(", ".join(
@@ -213,9 +217,7 @@ def connector_assets_step(name: str, connectors: list[Connector]) -> dg.AssetsDe
         ) + (f"; {len(failures)} failed" if failures else ""))
         for connector in loading:
             done_loads = sorted(loads[connector.id], key=lambda pair: pair[0])
-            if partitioned:
-                yield from partition_evaluations(connector, asset_key(connector), done_loads, companies, context.instance)
-            elif done_loads:
+            if not partitioned and done_loads:
                 yield dg.AssetMaterialization(
                     asset_key=asset_key(connector),
                     metadata={
