@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 import threading
 import time
 from collections import Counter
@@ -100,6 +101,9 @@ class AfasClient:
         # Twice the in-flight cap: a thread parsing the page it just received must not leave a call
         # slot idle; the limiter, not the pool, keeps AFAS at the cap.
         self._pool = ThreadPoolExecutor(max_workers=2 * self.settings.max_in_flight, thread_name_prefix="afas-page")
+        # Pages parsed at once: one per core. More parse no faster, each holding a page's buffers;
+        # the other threads wait for AFAS meanwhile.
+        self._parsing = threading.BoundedSemaphore(os.cpu_count() or 1)
         self._info_lock = threading.Lock()
         self._app_info: AppInfo | None = None
         self._connector_info: dict[str, ConnectorInfo] = {}
@@ -223,7 +227,9 @@ class AfasClient:
 
         def fetch_page(f: Filter | None, skip: int, size: int) -> pl.DataFrame:
             params = render_query(f, order=order, skip=skip, take=size)
-            page = schema.read_page(self._connector_call(f"connectors/{connector_id}", params, connector_id, tally))
+            body = self._connector_call(f"connectors/{connector_id}", params, connector_id, tally)
+            with self._parsing:
+                page = schema.read_page(body)
             if page.replaced:
                 with replaced_lock:
                     replaced.update(page.replaced)

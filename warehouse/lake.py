@@ -4,9 +4,10 @@ DuckLake does the hard parts itself: snapshot isolation (a reader sees whole com
 multi-table transactions, conflict detection between writers of several processes. What it leaves
 to the application is what to do when a commit is refused: with a SQLite catalog another writer may
 hold the catalog's lock ("database is locked", which DuckLake does not retry), and on any catalog a
-DELETE conflicts with a concurrent write to the same table. The data of a write is in memory, so
-the cure is cheap: roll back and run the whole transaction again after a short random pause,
-logged, until it commits or the bound (`busy_timeout_s`) is spent. tenacity does the retrying.
+DELETE conflicts with a concurrent write to the same table. The data of a write is in memory (or
+staged in local files, `warehouse.staging`), so the cure is cheap: roll back and run the whole
+transaction again after a short random pause, logged, until it commits or the bound
+(`busy_timeout_s`) is spent. tenacity does the retrying.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import contextlib
 import logging
 import os
 import sqlite3
+import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -79,6 +82,22 @@ def _object_storage_secret(con: duckdb.DuckDBPyConnection, settings: LakeSetting
     con.execute(f"CREATE OR REPLACE SECRET afas_lake_storage (TYPE s3{', ' + body if body else ''})")
 
 
+#: What DuckDB may hold in memory on a connection that writes the lake. Its default is 80% of the
+#: machine, which it keeps for its buffers once used: a load of a million rows then peaks hundreds
+#: of MiB above what the insert needs, since DuckDB scans the staged rows and writes the lake's Parquet
+#: a row group at a time. Beyond this it spills to its temporary directory.
+WRITER_MEMORY_LIMIT = "256MB"
+
+
+def _writer_config() -> dict[str, str]:
+    """DuckDB settings of a writing connection: its memory bound, and where it spills past it — a
+    folder of this connection's own under the system's temporary folder (DuckDB's default, `.tmp`,
+    is relative to wherever the process runs); DuckDB makes it when it first spills and removes it
+    when the connection closes."""
+    spill = Path(tempfile.gettempdir()) / f"afas-duckdb-spill-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    return {"memory_limit": WRITER_MEMORY_LIMIT, "temp_directory": str(spill)}
+
+
 def attach(
     settings: LakeSettings,
     *,
@@ -113,7 +132,7 @@ def attach(
         options.append(f"DATA_PATH {literal(settings.data_path)}")
     if snapshot_time:
         options.append(f"SNAPSHOT_TIME {literal(snapshot_time)}")
-    con = extensions.connect(needed)
+    con = extensions.connect(needed, **({} if read_only or snapshot_time else _writer_config()))
     try:
         if settings.is_object_storage:
             _object_storage_secret(con, settings)
