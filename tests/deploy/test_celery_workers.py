@@ -4,11 +4,6 @@ in flight per environment, and the lake holds exactly what a single-process load
 
 from __future__ import annotations
 
-import contextlib
-import json
-import secrets
-import shutil
-import subprocess
 from pathlib import Path
 
 import dagster as dg
@@ -19,28 +14,15 @@ from catalog import Slicing
 from afas_simulator import Realism, Simulator, default_config
 from pipelines.demo import register
 from assets.partitions import add_partitions, range_tags
-from tests.dagster_processes import BIN, ROOT, started
+from tests.celery_deployment import (
+    CAP, INSTANCE_VARIABLES, celery_workers, job_execute, machine, migrate, rabbitmq_vhost, shared_env, steps_per_worker,
+    tail,
+)
 from tests.postgres_server import fresh_database
 
 pytestmark = [pytest.mark.end_to_end, pytest.mark.services, pytest.mark.usefixtures("live_defs_state_storage")]
 
 ADMINISTRATION_TABLES = [c for c in catalog.CONNECTORS if not c.optional and c.slicing is Slicing.ADMINISTRATION]
-CAP = 5
-
-
-@contextlib.contextmanager
-def rabbitmq_vhost():
-    """A virtual host of its own on the machine's RabbitMQ, deleted afterwards with all its queues."""
-    if shutil.which("rabbitmqctl") is None:
-        pytest.fail("rabbitmqctl is not on this machine: the Celery test needs the RabbitMQ server (port 5672)")
-    name = f"afas_test_{secrets.token_hex(4)}"
-    subprocess.run(["rabbitmqctl", "add_vhost", name], check=True, capture_output=True)
-    try:
-        subprocess.run(["rabbitmqctl", "set_permissions", "-p", name, "guest", ".*", ".*", ".*"], check=True,
-                       capture_output=True)
-        yield f"amqp://guest:guest@127.0.0.1:5672/{name}"
-    finally:
-        subprocess.run(["rabbitmqctl", "delete_vhost", name], check=False, capture_output=True)
 
 
 def _table(store, connector) -> list:
@@ -63,49 +45,17 @@ def test_two_celery_workers_share_the_cap_and_the_lake(tmp_path, postgres_server
         assert register([(sim.environment(m).spec.code, sim.base_url(m), sim.token_xml(m)) for m in members],
                         afas_home) == 0
         shared_data = tmp_path / "shared-lake-data"  # the one folder every machine sees
-        common = {
-            "PATH": f"{BIN}:/usr/bin:/bin",
-            "DAGSTER_POSTGRES_URL": dagster_db.url.replace("postgresql://", "postgresql+psycopg2://", 1),
-            "AFAS_EXECUTOR": "celery",
-            "AFAS_CELERY_BROKER": broker,
-            "AFAS_CELERY_BACKEND": "rpc://",
-            "AFAS_WAREHOUSE": lake_db.url,
-            "AFAS_WAREHOUSE_DATA": str(shared_data),
-            "AFAS_MAX_IN_FLIGHT": str(CAP),
-        }
-
-        def machine(name: str) -> dict[str, str]:
-            """A machine's own folders: Dagster's home, scratch and logs, the AFAS credentials, the data dir."""
-            root = tmp_path / name
-            (root / "dagster").mkdir(parents=True)
-            shutil.copy(ROOT / "deploy" / "dagster.yaml", root / "dagster" / "dagster.yaml")
-            shutil.copytree(afas_home, root / "afas-home")  # as `afas-pipeline connect` run on that machine
-            return {**common, "DAGSTER_HOME": str(root / "dagster"), "DAGSTER_LOCAL_ARTIFACT_DIR": str(root / "artifacts"),
-                    "DAGSTER_COMPUTE_LOG_DIR": str(root / "logs"), "AFAS_PIPELINE_HOME": str(root / "afas-home"),
-                    "AFAS_DATA_DIR": str(root / "data")}
-
-        launcher = machine("launcher")
-        for name in ("DAGSTER_POSTGRES_URL", "DAGSTER_LOCAL_ARTIFACT_DIR", "DAGSTER_COMPUTE_LOG_DIR"):
+        common = shared_env(broker=broker, dagster_url=dagster_db.url, lake_url=lake_db.url, lake_data=shared_data)
+        launcher = machine(tmp_path / "launcher", common, afas_home)
+        for name in INSTANCE_VARIABLES:
             monkeypatch.setenv(name, launcher[name])  # this process reads the launcher's instance too
         sim.config.realism.latency_per_request_s = 0.3
-        # Dagster's tables first, once: pieces started together on an empty database race creating
-        # them ("relation instance_info already exists"), as the README's deployment steps say.
-        migrated = subprocess.run([str(BIN / "dagster"), "instance", "migrate"], cwd=ROOT, env={**launcher},
-                                  capture_output=True, text=True, timeout=300)
-        assert migrated.returncode == 0, migrated.stdout[-3000:] + migrated.stderr[-3000:]
-        worker_envs = [machine("worker-1"), machine("worker-2")]
-        with contextlib.ExitStack() as workers:
-            for i, env in enumerate(worker_envs, start=1):
-                workers.enter_context(started(
-                    ["dagster-celery", "worker", "start", "-A", "dagster_celery.app", "-y",
-                     str(ROOT / "deploy" / "celery.yaml"), "-n", f"afas-{i}", "--", "--concurrency=2"],
-                    env, tmp_path / f"worker-{i}.log"))
+        migrate(launcher)
+        worker_envs = [machine(tmp_path / "worker-1", common, afas_home), machine(tmp_path / "worker-2", common, afas_home)]
+        with celery_workers(worker_envs, tmp_path) as worker_logs:
             # The administrations first (in the launcher's process), then all of them in one run whose
             # steps the two workers share.
-            first = subprocess.run(
-                [str(BIN / "dagster"), "job", "execute", "-m", "pipelines.definitions", "-a", "defs", "-j", "administrations_job"],
-                cwd=ROOT, env={**launcher}, capture_output=True, text=True, timeout=600,
-            )
+            first = job_execute(launcher, "administrations_job", timeout_s=600)
             assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
             with dg.DagsterInstance.from_config(launcher["DAGSTER_HOME"]) as instance:
                 lake = Warehouse(LakeSettings.postgres(lake_db.conninfo, str(shared_data)))
@@ -115,20 +65,11 @@ def test_two_celery_workers_share_the_cap_and_the_lake(tmp_path, postgres_server
                 add_partitions(instance, keys)
                 for member in members:
                     sim.stats[member].reset()
-                done = subprocess.run(
-                    [str(BIN / "dagster"), "job", "execute", "-m", "pipelines.definitions", "-a", "defs", "-j", "administration_assets_job",
-                     "--tags", json.dumps(range_tags(keys[0], keys[-1]))],
-                    cwd=ROOT, env={**launcher}, capture_output=True, text=True, timeout=900,
-                )
-                logs = "".join((tmp_path / f"worker-{i}.log").read_text()[-2000:] for i in (1, 2))
-                assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:] + logs
+                done = job_execute(launcher, "administration_assets_job", range_tags(keys[0], keys[-1]), timeout_s=900)
+                assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:] + tail(worker_logs)
                 (run,) = instance.get_runs(dg.RunsFilter(job_name="administration_assets_job"))
                 assert run.status == dg.DagsterRunStatus.SUCCESS
-                hosts = {
-                    e.dagster_event.engine_event_data.metadata["Celery worker"].value
-                    for e in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT)
-                    if e.dagster_event.engine_event_data and "Celery worker" in e.dagster_event.engine_event_data.metadata
-                }
+                hosts = set(steps_per_worker(instance, run.run_id))
         assert {h.split("@")[0] for h in hosts} == {"afas-1", "afas-2"}, hosts  # both workers took steps
         in_flight = {m: sim.stats[m].max_in_flight for m in members}
         assert all(n <= CAP for n in in_flight.values()), in_flight
