@@ -19,7 +19,7 @@ from benchmarks.report import render
 
 HERE = Path(__file__).parent
 NAMES = ("ceiling", "peer", "latency", "memory", "incremental", "dagster_overhead", "lake_writes",
-         "analysts_during_loads", "scale", "profile")
+         "analysts_during_loads", "scale", "scale_out", "profile")
 
 
 def run_one(name: str) -> dict:

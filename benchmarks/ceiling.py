@@ -27,7 +27,6 @@ from benchmarks.common import (
     connector_requests,
     median_time,
     temp_warehouse,
-    timed,
 )
 from benchmarks.simulator_process import SimulatorProcess
 
