@@ -29,7 +29,7 @@ from warehouse.lookups import administration_names, last_loaded
 from assets.checks import check_specs, partition_evaluations, run_results
 from assets.loading import ContractViolation, NotWrittenTogether, SliceLoad, load_together
 from assets.markdown import table_markdown
-from assets.reconciliation import evaluations, reconcile, reconciliation_spec
+from assets.reconciliation import ReconcileAsTheyLand, evaluations, reconciliation_spec
 from assets.specs import BOOKS, GROUP, asset_key, asset_spec, partitions_for
 from assets.vanished import observation_metadata as vanished_metadata
 
@@ -187,12 +187,15 @@ def connector_assets_step(name: str, connectors: list[Connector]) -> dg.AssetsDe
         loads: dict[str, list[tuple[str, SliceLoad]]] = {c.id: [] for c in loading}
         failures: list[tuple[str, Exception]] = []
         failed: dict[str, tuple[Slice, Exception]] = {}  # partition → its spec and first real error
-        with ThreadPoolExecutor(max_workers=SLICES_AT_ONCE, thread_name_prefix="slice") as pool:
+        reconciling = reconciles and catalog.PERIOD_VALUES in loading
+        with ThreadPoolExecutor(max_workers=SLICES_AT_ONCE, thread_name_prefix="slice") as pool, \
+                ReconcileAsTheyLand(afas, store, context.log, context.run.run_id) as reconciler:
             futures = {pool.submit(load_together, afas.client(spec.environment), store, loading, spec,
                                    run_id=context.run.run_id): (k, spec) for k, spec in slices}
             for future in as_completed(futures):
                 k, spec = futures[future]
-                for connector, outcome in future.result():
+                landed = future.result()
+                for connector, outcome in landed:
                     if isinstance(outcome, Exception):
                         context.log.error(f"{k} {connector.id}: {outcome}")
                         failures.append((k if len(loading) == 1 else f"{k} {connector.table}", outcome))
@@ -209,6 +212,14 @@ def connector_assets_step(name: str, connectors: list[Connector]) -> dg.AssetsDe
                         # stores, and stored now they overlap the other slices' waits for AFAS.
                         yield from partition_evaluations(connector, asset_key(connector), [(k, outcome)], companies,
                                                          context.instance)
+                if reconciling:
+                    period_values = [o for c, o in landed if c is catalog.PERIOD_VALUES and not isinstance(o, Exception)]
+                    done = reconciler.add(k, period_values[0]) if period_values and k not in failed else reconciler.poll()
+                    if done:
+                        yield from evaluations(asset_key(catalog.PERIOD_VALUES), done, companies, context.instance)
+            if reconciling:
+                yield from evaluations(asset_key(catalog.PERIOD_VALUES), reconciler.finish(failed), companies,
+                                       context.instance)
         # One summary line, not one per slice: every log line is an event Dagster stores (a write to its
         # event log), and each slice's figures are already in its materialization.
         context.log.info(", ".join(
@@ -230,9 +241,6 @@ def connector_assets_step(name: str, connectors: list[Connector]) -> dg.AssetsDe
                     },
                 )
                 yield from run_results(connector, asset_key(connector), done_loads)
-        if reconciles and catalog.PERIOD_VALUES in loading:
-            outcomes = reconcile(afas, store, loads[catalog.PERIOD_VALUES.id], failed, context.log, context.run.run_id)
-            yield from evaluations(asset_key(catalog.PERIOD_VALUES), outcomes, companies, context.instance)
         if partitioned:  # partitioned checks report per partition above; their step outputs say "done"
             for check_key in context.selected_asset_check_keys:
                 yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_check_key(check_key))

@@ -13,6 +13,7 @@ so the UI and an analyst's query give the same answer.
 """
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from decimal import Decimal
 
 import dagster as dg
@@ -108,6 +109,49 @@ def reconcile(
         outcomes[key] = (_outcome(load.spec, status, found), found)
     record(store, [outcome for outcome, _ in outcomes.values()], run_id=run_id)
     return outcomes
+
+
+class ReconcileAsTheyLand:
+    """Reconciles a run's periods while the others still load: whatever landed since the last batch
+    goes into the next, one batch at a time on a thread of its own. Waiting for AFAS, each period is
+    reconciled right after it lands, so the run does not end with all of them; bound by CPU, batches
+    grow by themselves and the queries stay few (two per batch, as for a whole run at once)."""
+
+    def __init__(self, afas, store, log, run_id: str | None = None):
+        self._reconcile = lambda loads, failed: reconcile(afas, store, loads, failed, log, run_id)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reconcile")
+        self._waiting: list[tuple[str, SliceLoad]] = []
+        self._running: Future | None = None
+
+    def __enter__(self) -> "ReconcileAsTheyLand":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def add(self, key: str, load: SliceLoad) -> dict[str, tuple[Reconciliation, pl.DataFrame | None]]:
+        """Queue a landed period (its period values' load); returns the outcomes of a batch that finished."""
+        self._waiting.append((key, load))
+        return self.poll()
+
+    def poll(self) -> dict[str, tuple[Reconciliation, pl.DataFrame | None]]:
+        """The outcomes of the batch that finished since the last call, if any; starts the next batch."""
+        done = {}
+        if self._running is not None and self._running.done():
+            done, self._running = self._running.result(), None
+        if self._running is None and self._waiting:
+            batch, self._waiting = self._waiting, []
+            self._running = self._pool.submit(self._reconcile, batch, {})
+        return done
+
+    def finish(self, failed: Mapping[str, tuple[Slice, Exception]]) -> dict[str, tuple[Reconciliation, pl.DataFrame | None]]:
+        """Every outcome not returned yet, the failed partitions' (`not_loaded`) included."""
+        done = self._running.result() if self._running is not None else {}
+        self._running = None
+        if self._waiting or failed:
+            done = {**done, **self._reconcile(self._waiting, failed)}
+            self._waiting = []
+        return done
 
 
 def evaluations(
