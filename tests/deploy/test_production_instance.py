@@ -131,6 +131,9 @@ def test_runs_queue_per_environment_on_postgres_and_a_killed_run_fails(deploymen
     # Dagster's storage is the PostgreSQL database, not SQLite files under DAGSTER_HOME.
     assert type(instance.run_storage).__name__ == "PostgresRunStorage"
     assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
+    # deploy/dagster.yaml's storage holds a connection per process (dagster-postgres alone: NullPool)
+    assert type(instance._event_storage._engine.pool).__name__ == "QueuePool"
+    assert type(instance._run_storage._engine.pool).__name__ == "QueuePool"
     assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator" and instance.run_monitoring_enabled
     assert defs().resolve_job_def("administrations_job").execute_in_process(instance=instance).success
     keys = new_administration_keys(instance, WarehouseResource.from_environment())
