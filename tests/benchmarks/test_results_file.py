@@ -54,11 +54,14 @@ def test_the_results_hold_the_figures_the_benchmarks_promise():
         b["ceiling"]["duckdb_read_json"]["rows_per_s"], b["peer"]["dlt_default"]["rows_per_s"],
         b["peer"]["dlt_parquet"]["rows_per_s"], b["latency"]["theoretical_minimum_s"],
         b["memory"]["peak_mib_at_1m"], b["incremental"]["no_change_tick"]["afas_calls"],
-        b["dagster_overhead"]["dagster_s"], b["dagster_overhead"]["direct_s"],
+        b["dagster_overhead"]["postgres_s"], b["dagster_overhead"]["sqlite_s"], b["dagster_overhead"]["direct_s"],
+        b["scale_out"]["one_worker_s"], b["scale_out"]["two_workers_s"],
     ):
         assert figure > 0
     assert [s["rows"] for s in b["memory"]["sizes"]] == [100_000, 300_000, 1_000_000]
     assert b["ceiling"]["rows"] == 1_000_000
+    assert b["scale_out"]["cap_respected"] and b["scale_out"]["same_rows"]  # measured, not just timed
+    assert b["scale_out"]["max_in_flight_seen"] <= b["scale_out"]["cap"]
     scale = b["scale"]
     assert scale["environments"] == 300 and scale["partitions"]["partitions"] > 0
     assert len(scale["change_sensor"]["failing_reported"]) == scale["broken_tokens"] == 2
