@@ -98,26 +98,34 @@ def temp_warehouse(folder: Path):
 
 
 @contextmanager
-def pipeline_environment(folder: Path, env: ServedEnvironment, first_year: int = 2025) -> Iterator[Path]:
-    """Point the pipeline's resources at `folder` and register the simulator's environment there,
-    as a user would with `afas-pipeline connect`."""
-    from pipelines.demo import register
-
-    home, data = folder / "home", folder / "data"
-    saved = {k: os.environ.get(k) for k in ("AFAS_PIPELINE_HOME", "AFAS_DATA_DIR", "AFAS_FIRST_YEAR")}
-    os.environ.update(AFAS_PIPELINE_HOME=str(home), AFAS_DATA_DIR=str(data), AFAS_FIRST_YEAR=str(first_year))
+def environment_variables(values: dict[str, str]) -> Iterator[None]:
+    """`values` set in this process's environment for the block, the old ones back afterwards."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
     try:
-        with redirect_stdout(io.StringIO()):
-            status = register([(env.code, env.base_url, env.token_xml)], home)
-        if status:
-            raise RuntimeError("could not register the simulator's environment")
-        yield data
+        yield
     finally:
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@contextmanager
+def pipeline_environment(folder: Path, env: ServedEnvironment, first_year: int = 2025) -> Iterator[Path]:
+    """Point the pipeline's resources at `folder` and register the simulator's environment there,
+    as a user would with `afas-pipeline connect`."""
+    from pipelines.demo import register
+
+    home, data = folder / "home", folder / "data"
+    with environment_variables({"AFAS_PIPELINE_HOME": str(home), "AFAS_DATA_DIR": str(data),
+                                "AFAS_FIRST_YEAR": str(first_year)}):
+        with redirect_stdout(io.StringIO()):
+            status = register([(env.code, env.base_url, env.token_xml)], home)
+        if status:
+            raise RuntimeError("could not register the simulator's environment")
+        yield data
 
 
 def connector_requests(log: list[dict], connector_id: str) -> list[dict]:

@@ -21,13 +21,12 @@ measured here).
 from __future__ import annotations
 
 import contextlib
-import os
 import tempfile
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks.common import pipeline_environment, temp_warehouse, timed
+from benchmarks.common import environment_variables, pipeline_environment, temp_warehouse, timed
 from benchmarks.simulator_process import SimulatorProcess
 
 ADMINISTRATIONS = 3
@@ -48,22 +47,8 @@ def _postgres_instance(stack, storage: dict):
 
     db = stack.enter_context(fresh_database("afas_bench_dagster"))
     # psycopg2 named: with a bare postgresql:// SQLAlchemy picks psycopg 3, which dagster-postgres fails on.
-    stack.enter_context(_environ({"DAGSTER_POSTGRES_URL": db.url.replace("postgresql://", "postgresql+psycopg2://", 1)}))
+    stack.enter_context(environment_variables({"DAGSTER_POSTGRES_URL": db.url.replace("postgresql://", "postgresql+psycopg2://", 1)}))
     return stack.enter_context(dg.instance_for_test(overrides={"storage": storage}))
-
-
-@contextlib.contextmanager
-def _environ(values: dict[str, str]):
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def run() -> dict:

@@ -35,10 +35,10 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterator
 from contextlib import redirect_stdout
 from pathlib import Path
 
+from benchmarks.common import environment_variables
 from benchmarks.simulator_process import SimulatorProcess
 
 ENVIRONMENTS = 4
@@ -49,21 +49,6 @@ PER_ROW_S = 40e-6
 CONCURRENCY = 2  # steps each worker runs at once (`-- --concurrency=2`)
 # The most the job's 5 steps allow: 4 step slots finish them in 2 rounds, 2 slots in 3.
 TARGET_SPEED_UP = 1.5
-
-
-@contextlib.contextmanager
-def _environ(values: dict[str, str]) -> Iterator[None]:
-    """`values` set in this process's environment for the block, the old ones back afterwards."""
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _warm(folder: Path, afas_home: Path) -> list[str]:
@@ -77,7 +62,7 @@ def _warm(folder: Path, afas_home: Path) -> list[str]:
     from warehouse import LakeSettings, Warehouse
 
     lake = LakeSettings.embedded(folder / "lake")
-    with _environ({"AFAS_DATA_DIR": str(folder / "data")}), dg.instance_for_test() as instance:
+    with environment_variables({"AFAS_DATA_DIR": str(folder / "data")}), dg.instance_for_test() as instance:
         resources = {"afas": AfasResource.from_environment(home=str(afas_home), call_slots="files"),
                      "warehouse": WarehouseResource.from_environment(catalog=lake.catalog, data_path=lake.data_path)}
         keys: list[str] = []
@@ -165,7 +150,7 @@ def _deployment_load(sim: SimulatorProcess, folder: Path, afas_home: Path, broke
             migrate(launcher)
             worker_envs = [machine(folder / f"worker-{i}", common, afas_home) for i in range(1, workers + 1)]
             with celery_workers(worker_envs, folder, CONCURRENCY) as logs, \
-                    _environ({name: launcher[name] for name in INSTANCE_VARIABLES}):
+                    environment_variables({name: launcher[name] for name in INSTANCE_VARIABLES}):
                 wait_until_ready(logs)
                 first = job_execute(launcher, "administrations_job", timeout_s=600)
                 if first.returncode:
