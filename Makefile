@@ -29,7 +29,7 @@ test: $(STAMP) browser
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow and not services and not end_to_end"
 
-# Benchmarks (about 10 minutes on 2 cores): writes benchmarks/results.json and benchmarks/RESULTS.md.
+# Benchmarks (about 15 minutes on 2 cores): writes benchmarks/results.json and benchmarks/RESULTS.md.
 # dlt, the peer measured against, gets its own locked virtual environment.
 DLT_VENV := benchmarks/.venv-dlt
 DLT_STAMP := $(DLT_VENV)/.installed
