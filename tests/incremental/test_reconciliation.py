@@ -8,7 +8,9 @@ import pytest
 
 import catalog
 from afas_simulator import Realism, Simulator, default_config
+from assets.partitions import AdministrationRef, PeriodRef, period_range_tags
 from assets.reconciliation import CHECK_NAME
+from assets.specs import asset_key
 from incremental import Cursor, detect_changes
 from tests.pipelines.pipeline_support import ENV, start_pipeline
 
@@ -125,3 +127,20 @@ def test_materializing_transactions_alone_loads_and_reconciles_the_periods_books
     assert evaluation.passed and meta["status"] == "reconciled"
     snapshots = {e.materialization.metadata["lake_snapshot_id"].value for e in result.get_asset_materialization_events()}
     assert len(snapshots) == 1  # one commit for the three
+
+
+def test_a_runs_periods_are_reconciled_as_they_land_each_once(pipeline):
+    """Over several periods the first to land is reconciled on its own, while the others still load;
+    the rest follow in later batches. Every period gets one evaluation and one history row."""
+    tags = period_range_tags(AdministrationRef(ENV, 1), PeriodRef(2026, 1), PeriodRef(2026, 4))
+    result = dg.materialize(pipeline.assets(*BOOKS), selection=[asset_key(c) for c in BOOKS],
+                            instance=pipeline.instance, resources=pipeline.resources, tags=tags)
+    partitions = [f"{ENV}-1|2026-0{p}" for p in range(1, 5)]
+    evaluations = [e for e in result.get_asset_check_evaluations() if e.check_name == CHECK_NAME]
+    assert sorted(e.partition for e in evaluations) == partitions
+    assert all(e.passed for e in evaluations)
+    history = pipeline.warehouse().query(
+        "SELECT period, checked_at FROM reconciliation_history WHERE dagster_run_id = ? ORDER BY period",
+        [result.run_id]).rows()
+    assert [period for period, _ in history] == [1, 2, 3, 4]
+    assert len({checked_at for _, checked_at in history}) >= 2  # more than one batch, not all at the end
